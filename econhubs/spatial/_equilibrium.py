@@ -1,0 +1,148 @@
+"""`solve_equilibrium`: the sectoral-hubs equilibrium from a cold start, and its outputs.
+
+The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear="gmres")``) on the
+log residual of :mod:`econhubs.spatial._hubs`, started from a cheap consistent guess (prices
+and sales from a few inner fixed-point sweeps at uniform wages). Gradients of any output with
+respect to parameters, fundamentals or trade costs pass through the solve by implicit
+differentiation (``econhubs.core.root_find``).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import gamma as gamma_fn
+from jaxtyping import Array, Float
+
+from ..core import Newton, Solution, check_solution, root_find
+from ._hubs import blocks, residual
+from ._params import Fundamentals, HubsParams, TradeCosts
+from ._trade import log_price_index, sales, trade_shares
+
+DEFAULT_SOLVER = Newton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1, gmres_rtol_min=1e-3, forcing=0.1)
+
+
+class Equilibrium(eqx.Module):
+    """An equilibrium allocation with its prices (levels; numéraire Σ w L = 1).
+
+    w, L (N, K); Lkj (N, K, J) employment by occupation and industry; P, x, Y, X (N, J) prices,
+    unit costs, gross output, expenditure; r (N) rents; C (N, K) real consumption; U (K)
+    expected utility Ū^k; lam (N, K, J) productivity with externalities; E (N) final spending.
+    ``trade_shares(j)`` gives π^j (N, N) on demand (never stored for all j).
+    """
+
+    w: Float[Array, "N K"]
+    L: Float[Array, "N K"]
+    Lkj: Float[Array, "N K J"]
+    P: Float[Array, "N J"]
+    x: Float[Array, "N J"]
+    Y: Float[Array, "N J"]
+    X: Float[Array, "N J"]
+    r: Float[Array, " N"]
+    C: Float[Array, "N K"]
+    U: Float[Array, " K"]
+    lam: Float[Array, "N K J"]
+    E: Float[Array, " N"]
+    chi: Float[Array, " K"]
+    z: dict
+    params: HubsParams
+    fundamentals: Fundamentals
+    trade: TradeCosts
+    residual: Float[Array, ""]
+    iterations: Array
+    converged: Array
+
+    def trade_shares(self, j: int) -> Float[Array, "N N"]:
+        """π^j_{nm}: share of destination n's spending on industry j bought from source m."""
+        return trade_shares(jnp.log(self.x), jnp.log(self.P), self.params.theta, self.trade, j)
+
+    @property
+    def city_price(self) -> Float[Array, " N"]:
+        """P_n = Π_j (P^j_n / α^j)^{α^j}."""
+        a = self.params.alpha
+        return jnp.exp(jnp.sum(a * (jnp.log(self.P) - jnp.log(a)), axis=1))
+
+
+def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 25) -> dict:
+    """A cold start: L ∝ A^ν, equal wages with Σ w L = 1, rents at the structures share, and
+    prices and sales from ``sweeps`` inner fixed-point passes (each a contraction)."""
+    N, K = f.A.shape
+    J = p.theta.shape[0]
+    if f.L_fixed is None:
+        lL = jnp.log(p.L_bar)[None] + p.nu * jnp.log(f.A) - jax.nn.logsumexp(p.nu * jnp.log(f.A), axis=0)[None]
+    else:
+        lL = jnp.log(f.L_fixed)
+    lw = jnp.full((N, K), -jnp.log(jnp.sum(p.L_bar)))
+    share_r = jnp.sum(p.alpha * (1.0 - p.beta)) / jnp.sum(p.alpha * p.beta)
+    lr = jnp.log(share_r * jnp.sum(jnp.exp(lw + lL), axis=1) / f.H)
+    z = {"w": lw, "L": lL, "P": jnp.zeros((N, J)), "Y": jnp.zeros((N, J)), "r": lr}
+
+    def price_sweep(_, lP):
+        b = blocks({**z, "P": lP}, p, f, trade)
+        return b.lP_model
+
+    lP = jax.lax.fori_loop(0, sweeps, price_sweep, z["P"])
+    b = blocks({**z, "P": lP}, p, f, trade)
+    E = b.E
+    Y0 = E[:, None] * p.alpha[None] / p.gamma[None]
+
+    def sales_sweep(_, Y):
+        X = Y @ p.io + E[:, None] * p.alpha[None]
+        return sales(b.lx, lP, X, p.theta, trade)
+
+    Y = jax.lax.fori_loop(0, sweeps, sales_sweep, Y0)
+    return {**z, "P": lP, "Y": jnp.log(Y)}
+
+
+def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> Equilibrium:
+    b = blocks(z, p, f, trade)
+    w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
+    Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
+    U = gamma_fn(1.0 - 1.0 / p.nu) * jnp.sum((f.A * b.C) ** p.nu, axis=0) ** (1.0 / p.nu)
+    return Equilibrium(
+        w=w, L=L, Lkj=Lkj, P=jnp.exp(z["P"]), x=jnp.exp(b.lx), Y=Y, X=b.X, r=jnp.exp(z["r"]), C=b.C,
+        U=U, lam=b.lam, E=b.E, chi=b.chi, z=z, params=p, fundamentals=f, trade=trade,
+        residual=sol.residual, iterations=sol.num_steps, converged=sol.converged,
+    )
+
+
+@eqx.filter_jit
+def _solve(p, f, trade, z0, solver, max_steps):
+    z0 = initial_guess(p, f, trade) if z0 is None else z0
+    sol = root_find(residual, z0, (p, f, trade), solver=solver, max_steps=max_steps, throw=False)
+    return _package(sol.value, sol, p, f, trade), sol
+
+
+def solve_equilibrium(
+    params: HubsParams,
+    fundamentals: Fundamentals,
+    trade: TradeCosts,
+    *,
+    z0: dict | None = None,
+    solver: Newton = DEFAULT_SOLVER,
+    max_steps: int = 60,
+    throw: bool = True,
+) -> Equilibrium:
+    """Solve the sectoral-hubs equilibrium (levels).
+
+    z0: a warm start (e.g. ``previous.z``); default a cold start. Raises
+    :class:`econhubs.core.ConvergenceError` with the residual and iteration count if Newton
+    fails (``throw=False`` returns the equilibrium with ``converged=False`` instead). Works
+    under ``jax.grad``/``jax.jvp`` (implicit differentiation) and ``jax.vmap``.
+    """
+    N, K = fundamentals.A.shape
+    J = params.theta.shape[0]
+    if fundamentals.lam_hat.shape[1:] != (K, J) or params.L_bar.shape[0] != K:
+        raise ValueError(
+            f"fundamentals/params disagree on sizes: lam_hat {fundamentals.lam_hat.shape}, "
+            f"A {fundamentals.A.shape}, theta (J={J}), L_bar (K={params.L_bar.shape[0]})"
+        )
+    if trade.kernels.shape[1] != N or len(trade.group) != J:
+        raise ValueError(
+            f"trade: kernels {trade.kernels.shape} and group (len {len(trade.group)}) do not match N={N}, J={J}"
+        )
+    eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps)
+    if throw:
+        check_solution(sol, "sectoral-hubs equilibrium (Newton-GMRES)", solver.atol)
+    return eq

@@ -1,0 +1,109 @@
+r"""The sectoral-hubs equilibrium in levels, as one pure residual in logs.
+
+Rossi-Hansberg, Sarte & Schwartzman (2021, AEA P&P), extending CPRS (2018). Unknowns
+$z = (\ln w^k_n, \ln L^k_n, \ln P^j_n, \ln Y^j_n, \ln r_n)$; with $λ$ from the externality
+(seed eq. 1), $λ^{kj}_n = \hat λ^{kj}_n (L^k_n/L_n)^{τ^{R,kj}} L_n^{τ^{L,j}}$:
+
+1. wage index $ω^j_n = (\sum_k (w^k_n/λ^{kj}_n)^{1-ε})^{1/(1-ε)}$, cost shares ς^{kj}_n;
+2. unit cost $x^j_n = B^j [(ω^j_n)^{β^j} r_n^{1-β^j}]^{γ^j} \prod_s (P^s_n)^{γ^{js}}$ (seed, p. 2);
+3. EK prices $P^j_n = (\sum_m K^j_{nm} (x^j_m)^{-θ^j})^{-1/θ^j}$          → residual ``P``;
+4. sales $Y^j_n = \sum_m π^j_{mn} X^j_m$, $X^j_n = \sum_s γ^{sj} Y^s_n + α^j E_n$,
+   $E_n = \sum_k L^k_n (w^k_n + χ^k)$                                            → residual ``Y``;
+5. labour $w^k_n L^k_n = \sum_j ς^{kj}_n β^j γ^j Y^j_n$                           → residual ``w``;
+   structures $r_n H_n = \sum_j (1-β^j) γ^j Y^j_n$, $χ^k = ι^k \sum_n r_n H_n / L^k$ → residual ``r``;
+6. Fréchet location choice $L^k_n = L^k (A^k_n C^k_n)^ν / \sum_m (A^k_m C^k_m)^ν$,
+   $C^k_n = (w^k_n + χ^k)/P_n$, $P_n = \prod_j (P^j_n/α^j)^{α^j}$                 → residual ``L``;
+7. numéraire $\sum_{n,k} w^k_n L^k_n = 1$, replacing the structures equation of city 0
+   (Walras' law makes one market-clearing equation redundant; the others imply it).
+
+Every residual is a log difference, so max |F| is a max relative error.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from ._params import Fundamentals, HubsParams, TradeCosts
+from ._trade import log_price_index, sales
+
+
+def _xlogx(a):
+    return jnp.where(a > 0, a * jnp.log(jnp.where(a > 0, a, 1.0)), 0.0)
+
+
+def log_cost_constant(p: HubsParams) -> Float[Array, " J"]:
+    r"""ln B^j: the Cobb-Douglas constant that makes x^j the minimum unit cost,
+    $B^j = (γβ)^{-γβ}(γ(1-β))^{-γ(1-β)}\prod_s (γ^{js})^{-γ^{js}}$ (0^0 = 1)."""
+    gb, gr = p.gamma * p.beta, p.gamma * (1.0 - p.beta)
+    return -(_xlogx(gb) + _xlogx(gr) + jnp.sum(_xlogx(p.io), axis=1))
+
+
+class HubsBlocks(eqx.Module):
+    """Everything the equilibrium conditions compute from z (used by residual and outputs)."""
+
+    lam: Float[Array, "N K J"]
+    varsigma: Float[Array, "N K J"]
+    lx: Float[Array, "N J"]
+    lP_model: Float[Array, "N J"]
+    X: Float[Array, "N J"]
+    Y_demand: Float[Array, "N J"]
+    E: Float[Array, " N"]
+    chi: Float[Array, " K"]
+    C: Float[Array, "N K"]
+    lP_city: Float[Array, " N"]
+
+
+def log_externality(lL: Float[Array, "N K"], p: HubsParams) -> Float[Array, "N K J"]:
+    """ln(λ/λ̂) = τ^{R,kj} ln(L^k_n/L_n) + τ^{L,j} ln L_n (seed eq. 1)."""
+    lLtot = jax.nn.logsumexp(lL, axis=1)
+    return p.tau_R[None] * (lL - lLtot[:, None])[:, :, None] + p.tau_L[None, None] * lLtot[:, None, None]
+
+
+def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> HubsBlocks:
+    lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
+    one_m_eps = 1.0 - p.epsilon
+    llam = jnp.log(f.lam_hat) + log_externality(lL, p)
+    a = one_m_eps * (lw[:, :, None] - llam)  # (1-ε) ln(w/λ)
+    lomega_scaled = jax.nn.logsumexp(a, axis=1)  # (1-ε) ln ω
+    varsigma = jnp.exp(a - lomega_scaled[:, None, :])
+    lomega = lomega_scaled / one_m_eps
+    lx = log_cost_constant(p) + p.gamma * (p.beta * lomega + (1.0 - p.beta) * lr[:, None]) + lP @ p.io.T
+    lP_model = log_price_index(lx, p.theta, trade)
+    Y = jnp.exp(lY)
+    rents = jnp.exp(lr) * f.H
+    chi = p.iota * jnp.sum(rents) / p.L_bar
+    L = jnp.exp(lL)
+    w = jnp.exp(lw)
+    E = jnp.sum(L * (w + chi[None]), axis=1)
+    X = Y @ p.io + E[:, None] * p.alpha[None]
+    Y_demand = sales(lx, lP, X, p.theta, trade)
+    lP_city = jnp.sum(p.alpha * (lP - jnp.log(p.alpha)), axis=1)
+    C = (w + chi[None]) / jnp.exp(lP_city)[:, None]
+    return HubsBlocks(jnp.exp(llam), varsigma, lx, lP_model, X, Y_demand, E, chi, C, lP_city)
+
+
+def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]) -> dict:
+    """F(z) = 0 at the equilibrium; the pytree has the shapes of z (see module docstring)."""
+    p, f, trade = model
+    b = blocks(z, p, f, trade)
+    lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
+    Y = jnp.exp(lY)
+    labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
+    r_w = jnp.log(labour) - lw - lL
+    r_r = lr + jnp.log(f.H) - jnp.log(Y @ ((1.0 - p.beta) * p.gamma))
+    # ln Σ w L = 0, weighted by sqrt(#unknowns): the nominal-scale direction of z touches
+    # only this one equation, so unweighted it would be a singular value ~ 1/sqrt(n).
+    n_unknowns = sum(v.size for v in z.values())
+    numeraire = jax.nn.logsumexp(lw + lL) * jnp.sqrt(float(n_unknowns))
+    r_r = r_r.at[0].set(numeraire)
+    if f.L_fixed is None:
+        v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
+        r_L = lL - jnp.log(p.L_bar)[None] - v + jax.nn.logsumexp(v, axis=0)[None]
+    else:  # immobile workers
+        r_L = lL - jnp.log(f.L_fixed)
+    r_P = lP - b.lP_model
+    r_Y = lY - jnp.log(b.Y_demand)
+    return {"w": r_w, "L": r_L, "P": r_P, "Y": r_Y, "r": r_r}
