@@ -1,0 +1,17 @@
+"""The regional specialization trade-off (Boehnert 2026): dynamic small open economy with
+industries, agglomeration, adjustment costs and a collateral constraint; competitive
+equilibrium by vmapped time iteration, simulation and impulse responses."""
+
+from ._competitive import solve_competitive as solve_competitive
+from ._solution import CESolution as CESolution
+from ._grid import GridSpec as GridSpec, TradeoffGrid as TradeoffGrid, make_grid as make_grid
+from ._irf import impulse_response as impulse_response, plot_irf as plot_irf
+from ._params import TradeoffParams as TradeoffParams, default_params as default_params, stack_params as stack_params
+from ._residual import ce_euler_errors as ce_euler_errors, ce_residual as ce_residual
+from ._simulate import (
+    coverage as coverage,
+    euler_error_stats as euler_error_stats,
+    simulate as simulate,
+    simulate_ar1 as simulate_ar1,
+)
+from ._time_iteration import time_iteration as time_iteration

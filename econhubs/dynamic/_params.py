@@ -1,0 +1,169 @@
+"""Parameters of the regional specialization trade-off model (Boehnert 2026), with validation.
+
+Model (seed slides "Individual problem", "Calibration"; appendix "Production and agglomeration"):
+  max E sum beta^t (c^{1-gamma} - 1)/(1-gamma)
+  c + b'/R + q sum_i k_i' = sum_i [z_i k_i^alpha - Phi_i(k_i, k_i')] + q sum_i k_i + b
+  -b'/R <= theta q sum_i k_i,      sum_i k_i = K_bar,
+  z_i = zbar_i k_i^{xi_i},  ln zbar_i = z_tilde_i + u_i,  u_i' = rho_i u_i + eps_i, eps_i ~ N(0, sigma_i^2),
+  ln R' = (1 - rho_R) ln R_bar + rho_R ln R + eps_R, eps_R ~ N(0, sigma_R^2),
+  Phi_i(k, k') = (phi_i / 2) (k'/k - 1)^2 k.
+
+Default calibration (seed, calibration table): gamma = 5, alpha = 0.3, beta = 0.95,
+R_bar = 1.013 (1.3% net, 90-day T-bill), rho_R = 0.01, sigma_R = 0.0186 (read as the s.d. of the
+log gross rate's innovation). The table gives ranges across the 17 industries for phi_i in
+[0, 3.26], xi_i in [0.1, 0.29], theta in [0.35, 0.53], rho_i in [0.71, 0.9], sigma_i in
+[0.013, 0.027]. With the spec's default I = 2 (**choice**): industry 1 = the region's dominant
+tradable industry at the upper end of each range (phi 3.26, xi 0.29, rho 0.9, sigma 0.027),
+industry 2 = the rest of the portfolio at the range midpoints (phi 1.63, xi 0.195, rho 0.805,
+sigma 0.02); theta = 0.44 (midpoint); z_tilde = 0; K_bar = 1 (spec normalisation).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from ..core import check_positive, check_range
+
+DOMINANT = dict(phi=3.26, xi=0.29, rho=0.9, sigma=0.027)
+REST = dict(phi=1.63, xi=0.195, rho=0.805, sigma=0.02)
+
+
+def _concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+class TradeoffParams(eqx.Module):
+    """Parameters of one region (leaves may carry a leading batch axis for vmapped solves).
+
+    Per-industry fields (phi, xi, rho, sigma, z_tilde) have shape (I,); the rest are scalars.
+    ``constrained=False`` removes the collateral constraint (then beta R_bar < 1 is required).
+    ``c_floor``: consumption is continued smoothly below this level (c_floor exp(c/c_floor - 1))
+    so that infeasible off-equilibrium grid points never produce NaN; it is inactive on the
+    ergodic set and the share of points where it binds is reported.
+    """
+
+    phi: Float[Array, " I"]
+    xi: Float[Array, " I"]
+    rho: Float[Array, " I"]
+    sigma: Float[Array, " I"]
+    z_tilde: Float[Array, " I"]
+    gamma: Float[Array, ""] = 5.0
+    alpha: Float[Array, ""] = 0.3
+    beta: Float[Array, ""] = 0.95
+    theta: Float[Array, ""] = 0.44
+    R_bar: Float[Array, ""] = 1.013
+    rho_R: Float[Array, ""] = 0.01
+    sigma_R: Float[Array, ""] = 0.0186
+    K_bar: Float[Array, ""] = 1.0
+    c_floor: Float[Array, ""] = 1e-2
+    constrained: bool = eqx.field(static=True, default=True)
+
+    def __check_init__(self):
+        validate(self)
+
+    @property
+    def n_industries(self) -> int:
+        return int(jnp.shape(self.phi)[-1])
+
+
+def validate(p: TradeoffParams) -> None:
+    """Raise ValueError naming the field for parameters that have no equilibrium or give NaN."""
+    if not all(_concrete(x) for x in jax.tree_util.tree_leaves(p)):
+        return
+    shapes = {jnp.shape(getattr(p, f))[-1:] for f in ("phi", "xi", "rho", "sigma", "z_tilde")}
+    if len(shapes) != 1 or shapes == {()}:
+        raise ValueError(f"phi, xi, rho, sigma, z_tilde: must share a last axis of length I, got {shapes}")
+    if jnp.shape(p.phi)[-1] > 3:
+        raise ValueError("phi: at most I = 3 industries on a tensor grid (spec: aggregate the rest)")
+    check_positive("gamma", p.gamma)
+    check_range("alpha", p.alpha, 1e-12, 1 - 1e-12)
+    check_range("beta", p.beta, 1e-12, 1 - 1e-12)
+    check_positive("theta", p.theta, strict=False)
+    check_positive("phi", p.phi, strict=False)
+    check_positive("xi", p.xi, strict=False)
+    check_positive("sigma", p.sigma, strict=False)
+    check_positive("sigma_R", p.sigma_R, strict=False)
+    check_positive("R_bar", p.R_bar)
+    check_positive("K_bar", p.K_bar)
+    check_positive("c_floor", p.c_floor)
+    check_range("rho", p.rho, -0.999999, 0.999999)
+    check_range("rho_R", p.rho_R, -0.999999, 0.999999)
+    check_finite_all = np.asarray(p.z_tilde)
+    if not np.all(np.isfinite(check_finite_all)):
+        raise ValueError("z_tilde: must be finite")
+    if np.any(np.asarray(p.xi) + np.asarray(p.alpha)[..., None] >= 1.0):
+        raise ValueError("xi: xi_i + alpha must be < 1 (private returns must fall in k_i)")
+    bR = np.asarray(p.beta) * np.asarray(p.R_bar)
+    if not p.constrained and np.any(bR >= 1.0):
+        raise ValueError(
+            f"beta*R_bar: must be < 1 without the collateral constraint (got {np.max(bR):.6g}); "
+            "with beta R_bar >= 1 wealth grows without bound and no stationary policy exists"
+        )
+    if p.constrained and np.any(bR >= 1.0):
+        warnings.warn(
+            f"beta*R_bar = {np.max(bR):.6g} >= 1: bond holdings drift to the upper end of the grid",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def default_params(n_industries: int = 2, **overrides) -> TradeoffParams:
+    """The slides' calibration for I = 1, 2 or 3 industries (see module docstring)."""
+    if n_industries not in (1, 2, 3):
+        raise ValueError(f"n_industries: must be 1, 2 or 3, got {n_industries}")
+    rows = [DOMINANT] + [REST] * (n_industries - 1)
+    fields = {k: jnp.array([r[k] for r in rows], float) for k in ("phi", "xi", "rho", "sigma")}
+    fields["z_tilde"] = jnp.zeros(n_industries)
+    for name in ("gamma", "alpha", "beta", "theta", "R_bar", "rho_R", "sigma_R", "K_bar", "c_floor"):
+        fields[name] = jnp.asarray(TradeoffParams.__dataclass_fields__[name].default, float)
+    for k, v in overrides.items():
+        fields[k] = v if k == "constrained" else jnp.asarray(v, float)
+    return TradeoffParams(**fields)
+
+
+def stack_params(params: list[TradeoffParams]) -> TradeoffParams:
+    """Stack regions' parameter sets along a new leading axis (for the batched solve)."""
+    if not params or len({p.constrained for p in params}) != 1:
+        raise ValueError("params: need a non-empty list with one common 'constrained' setting")
+    return jax.tree.map(lambda *xs: jnp.stack([jnp.asarray(x, float) for x in xs]), *params)
+
+
+def adjustment_cost(phi, k, kp):
+    """Phi(k, k') = (phi/2) (k'/k - 1)^2 k."""
+    return 0.5 * phi * (kp / k - 1.0) ** 2 * k
+
+
+def adjustment_cost_dkp(phi, k, kp):
+    """dPhi/dk' = phi (k'/k - 1): the marginal adjustment cost of the capital bought today."""
+    return phi * (kp / k - 1.0)
+
+
+def adjustment_cost_dk(phi, k, kp):
+    """dPhi/dk = -(phi/2) ((k'/k)^2 - 1): installed capital lowers tomorrow's adjustment cost."""
+    return -0.5 * phi * ((kp / k) ** 2 - 1.0)
+
+
+def steady_state_price(p: TradeoffParams, shares=None):
+    """Deterministic steady-state q with the constraint binding (if constrained), k_i = s_i K_bar.
+
+    q (1 - beta - theta beta (1 - beta R)) = beta d,  d = alpha zbar k^{xi+alpha-1} (private dividend);
+    without the constraint (or beta R >= 1) the collateral premium is zero. Used for grid scales.
+    """
+    I = jnp.shape(p.phi)[-1]
+    s = jnp.full((I,), 1.0 / I) if shares is None else shares
+    k = s * p.K_bar
+    d = jnp.mean(p.alpha * jnp.exp(p.z_tilde) * k ** (p.xi + p.alpha - 1.0), axis=-1)
+    prem = jnp.maximum(1.0 - p.beta * p.R_bar, 0.0) * (p.theta if p.constrained else 0.0)
+    return p.beta * d / (1.0 - p.beta - p.beta * prem)
+
+
+def steady_state_income(p: TradeoffParams):
+    I = jnp.shape(p.phi)[-1]
+    k = p.K_bar / I
+    return jnp.sum(jnp.exp(p.z_tilde) * k ** (p.xi + p.alpha), axis=-1)

@@ -1,0 +1,93 @@
+"""``CESolution``: policies of a recursive equilibrium on its grid, with diagnostics and atomic save."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._grid import GridSpec, TradeoffGrid
+from ._params import TradeoffParams
+
+
+def _atomic_savez(path: str, arrays: dict) -> str:
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, suffix=".npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+class CESolution(eqx.Module):
+    """Policies on the grid, arrays shaped (*endog_shape, *exog_shape[, ...]); a leading batch
+    axis on every leaf for batched solves.
+
+    ``policy[..., :]`` is the solver's vector y = (s, k_1'..k_{I-1}', q) (see ``_residual``);
+    the decoded policies are fields: b_next, k_next (I, k_I' by market clearing), q, mu = eta/u'(c),
+    eta, c. Diagnostics: iterations, max_change (last sup policy change), max_euler_error (max
+    unit-free Euler error on the grid: bond in consumption units, portfolio in price units),
+    share_binding (grid states where the constraint binds), share_floor (grid states on the
+    consumption floor), n_failed (Newton failures in the last sweep), b_bounds (the bond grid).
+    """
+
+    params: TradeoffParams
+    grid: TradeoffGrid
+    spec: GridSpec = eqx.field(static=True)
+    policy: jax.Array
+    b_next: jax.Array
+    k_next: jax.Array
+    q: jax.Array
+    mu: jax.Array
+    c: jax.Array
+    iterations: jax.Array
+    max_change: jax.Array
+    max_euler_error: jax.Array
+    max_bond_error: jax.Array
+    max_portfolio_error: jax.Array
+    share_binding: jax.Array
+    share_floor: jax.Array
+    n_failed: jax.Array
+    binding: jax.Array
+    b_bounds: jax.Array
+
+    @property
+    def n_industries(self) -> int:
+        return self.grid.u.shape[-2]
+
+    @property
+    def eta(self):
+        """Multiplier in marginal-utility units (seed: u'(c) = beta R E u'(c') + eta)."""
+        g = jnp.asarray(self.params.gamma)
+        return self.mu * self.c ** (-g.reshape(g.shape + (1,) * (self.c.ndim - g.ndim)))
+
+    def flat_policy(self):
+        """Solver vectors as (N, n_pol) in ``grid_points`` order (the time-iteration layout)."""
+        n_lead = self.policy.ndim - 1 - len(self.grid.endog_shape) - len(self.grid.exog_shape)
+        return self.policy.reshape(self.policy.shape[:n_lead] + (-1, self.policy.shape[-1]))
+
+    def save(self, path: str) -> str:
+        """Write policies, grids and diagnostics to an .npz atomically (temp file + os.replace)."""
+        return _atomic_savez(path, {
+            "b_next": self.b_next, "k_next": self.k_next, "q": self.q, "eta": self.eta, "mu": self.mu, "c": self.c,
+            "b_grid": self.grid.b, "k_grid": self.grid.k, "u_grid": self.grid.u, "logR_grid": self.grid.logR,
+            "P": self.grid.P, "iterations": self.iterations, "max_change": self.max_change,
+            "max_euler_error": self.max_euler_error, "share_binding": self.share_binding, "n_failed": self.n_failed,
+        })
+
+    def summary(self) -> str:
+        f = lambda x: np.array2string(np.asarray(x), precision=3)  # noqa: E731
+        return (
+            f"iterations {f(self.iterations)}, sup change {f(self.max_change)}, max Euler error on grid "
+            f"{f(self.max_euler_error)}, binding share on grid {f(self.share_binding)}, failed solves "
+            f"{f(self.n_failed)}, bond grid {f(self.b_bounds)}"
+        )
