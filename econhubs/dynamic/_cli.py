@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p = default_params(a.industries)
     print(f"econhubs tradeoff: I = {a.industries}, grid {spec.n_points(a.industries)} points", flush=True)
     t0 = time.perf_counter()
-    sol = solve_competitive(p, spec, verbose=not a.quiet, report_every=100, throw=False)
+    sol = solve_competitive(p, spec, verbose=not a.quiet, report_every=100, throw=False,
+                           b_bounds=None if a.quick else "auto")
     t1 = time.perf_counter()
     print(f"solved in {t1 - t0:.1f}s: {sol.summary()}")
     n = 200 if a.quick else a.regions

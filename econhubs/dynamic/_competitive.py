@@ -18,7 +18,8 @@ import numpy as np
 from ..core import ConvergenceError, Newton
 from ._grid import GridSpec, TradeoffGrid, make_grid
 from ._params import TradeoffParams, steady_state_price
-from ._residual import ce_euler_errors, ce_residual, decode, encode, full_capital
+from ._residual import CE_REGIMES, ce_euler_errors, ce_residual, ce_select, decode, encode, full_capital
+from ._bounds import fit_bond_grid
 from ._solution import CESolution
 from ._time_iteration import evaluate_on_grid, grid_points, time_iteration
 
@@ -40,6 +41,7 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, tol, max_iter, damping, verbos
     pol, it, diff, nfail = time_iteration(
         ce_residual, pol0, p, grid, tol=tol, max_iter=max_iter, damping=damping,
         newton=Newton(atol=1e-11, max_backtracks=10), newton_steps=20, verbose=verbose, report_every=report_every,
+        regimes=CE_REGIMES if p.constrained else None, select=ce_select,
     )
     bond, port, c, c_raw = evaluate_on_grid(ce_euler_errors, pol, p, grid)
     bp, kp_free, q, mu, _ = decode(pol, p, grid.R[grid_points(grid)[2]])
@@ -87,14 +89,24 @@ def solve_competitive(
     policy is not finite (NaN never leaves this function).
     initial: a previous solution on a grid of the same size to start from (continuation).
     b_bounds: (b_min, b_max) of the bond grid (per region for a batch: shape (n, 2)); overrides
-    the spec without recompiling.
+    the spec without recompiling. ``"auto"``: fit the bounds to the ergodic set by continuation
+    (``_bounds.fit_bond_grid``: lower end = lowest b' chosen, upper end = ergodic maximum + 10%).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
     batched = jnp.ndim(params.phi) == 2
     pol0 = None if initial is None else initial.flat_policy()
-    bb = None if b_bounds is None else jnp.asarray(b_bounds, float)
-    sol = _call(params, spec, (tol, max_iter, damping, verbose, report_every), pol0, bb, batched)
+    opts = (tol, max_iter, damping, verbose, report_every)
+    auto = isinstance(b_bounds, str)
+    if auto and (b_bounds != "auto" or batched):
+        raise ValueError("b_bounds: 'auto' (one region only), None or (b_min, b_max)")
+    bb = None if (b_bounds is None or auto) else jnp.asarray(b_bounds, float)
+    if bb is not None and not (bb.shape[-1:] == (2,) and bool(jnp.all(bb[..., 0] < bb[..., 1]))):
+        raise ValueError(f"b_bounds: need (b_min, b_max) with b_min < b_max, got {b_bounds}")
+    sol = _call(params, spec, opts, pol0, bb, batched)
+    if auto:
+        round_opts = (tol, min(max_iter, 800)) + opts[2:]  # a round that needs more sweeps has failed
+        sol, _ = fit_bond_grid(lambda b, y0: _call(params, spec, round_opts, y0, b, False), sol, verbose=verbose)
     finite = bool(np.all(np.isfinite(np.asarray(sol.policy)))) and bool(np.all(np.isfinite(np.asarray(sol.c))))
     change = np.asarray(sol.max_change)
     if not finite:

@@ -57,12 +57,21 @@ def full_capital(k_free: Float[Array, "... Im1"], K_bar) -> Float[Array, "... I"
     return jnp.concatenate([k_free, last], axis=-1)
 
 
-def decode(y: Float[Array, "... n"], p: TradeoffParams, R):
-    """Policy vector(s) y = (s, k_free, q) -> (b', k_free', q, mu, slack); works on batches (...)."""
+def decode(y: Float[Array, "... n"], p: TradeoffParams, R, regime: str | None = None):
+    """Policy vector(s) y = (s, k_free, q) -> (b', k_free', q, mu, slack); works on batches (...).
+
+    regime: None decodes by the positive parts (used everywhere off the Newton solve); "slack"
+    (mu = 0, slack = y_ss s) and "bind" (slack = 0, mu = -s) are the two smooth branches that
+    the per-state solve tries in turn (guess and verify), so Newton never steps across the kink.
+    """
     I = p.phi.shape[-1]
     s, kp_free, q = y[..., 0], y[..., 1:I], y[..., I]
     yss = steady_state_income(p)
-    if p.constrained:
+    if p.constrained and regime == "slack":
+        slack, mu = yss * s, jnp.zeros_like(s)
+    elif p.constrained and regime == "bind":
+        slack, mu = jnp.zeros_like(s), -s
+    elif p.constrained:
         slack, mu = yss * positive_part(s), positive_part(-s)
     else:
         slack, mu = yss * s, jnp.zeros_like(s)
@@ -90,10 +99,10 @@ def floor_consumption(c, c_floor):
     return jnp.where(c > c_floor, c, c_floor * jnp.exp(safe / c_floor - 1.0))
 
 
-def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next):
+def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next, regime=None):
     b, k_free, e = point
     R = grid.R[e]
-    bp, kp_free, q, mu, slack = decode(y, p, R)
+    bp, kp_free, q, mu, slack = decode(y, p, R, regime)
     k = full_capital(k_free, p.K_bar)
     kp = full_capital(kp_free, p.K_bar)
     c_raw = consumption(p, b, k, bp, kp, grid.zbar[e], R)
@@ -119,12 +128,14 @@ def ce_residual(
     p: TradeoffParams,
     grid: TradeoffGrid,
     pol_next: Float[Array, "..."],
+    regime: str | None = None,
 ) -> tuple[Float[Array, " n"], Float[Array, ""]]:
     """Residual F(y) of one state (length I + 1: bond Euler, I portfolio Eulers) and c as aux.
 
     pol_next: previous iterate, shape (*endog_shape, n_e, n_pol) (policies y at each grid state).
+    regime: None, "slack" or "bind" (see :func:`decode`).
     """
-    d = _pieces(y, point, p, grid, pol_next)
+    d = _pieces(y, point, p, grid, pol_next, regime)
     bond = 1.0 - d["mu"] - d["R"] * d["Em"]
     port = (d["lhs"] - d["rhs"]) / steady_state_price(p)
     return jnp.concatenate([jnp.atleast_1d(bond), port]), d["c"]
@@ -142,3 +153,17 @@ def ce_euler_errors(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next):
     bond = 1.0 - ratio ** (-1.0 / p.gamma)
     port = 1.0 - d["rhs"] / d["lhs"]
     return bond, port, d["c"], d["c_raw"]
+
+
+CE_REGIMES = ("slack", "bind")
+
+
+def ce_select(y0, values, converged):
+    """Guess and verify over the regimes: the slack branch if its solution has s >= 0 (the
+    collateral constraint holds), else the binding branch if its multiplier is >= 0; returns
+    (y, ok). Unconstrained economies have one branch."""
+    (ys, yb), (cs, cb) = values, converged
+    ok_s = cs & (ys[0] >= -1e-12)
+    ok_b = cb & (yb[0] <= 1e-12)
+    y = jnp.where(ok_s, ys, jnp.where(ok_b, yb, y0))
+    return y, ok_s | ok_b

@@ -54,6 +54,8 @@ def time_iteration(
     report_every: int = 50,
     accelerate: int = 10,
     polish_below: float | None = 1e-3,
+    regimes: tuple | None = None,
+    select: Callable | None = None,
 ):
     """Iterate Y <- solve_s F(.; s, Y) to a sup-norm change <= tol. Pure JAX (jit/vmap-able).
 
@@ -65,6 +67,9 @@ def time_iteration(
     rule always uses the plain sweep change, so the fixed point is the same.
     polish_below: sweep change below which the collocation system is polished by Newton-GMRES
     once (None: plain time iteration only).
+    regimes, select: guess-and-verify for occasionally binding constraints: each state is solved
+    on every smooth branch ``residual(..., regime=r)`` (started from y0 projected by
+    select's convention) and ``select(y0, values, converged) -> (y, ok)`` picks the valid one.
     Returns (pol, iterations, last change, failed solves in the last sweep).
     """
     pts = grid_points(grid)
@@ -76,8 +81,17 @@ def time_iteration(
         return residual(y, point, p, g, pol_next)
 
     def solve_point(y0, point, pol_next):
-        sol = root_find(fn, y0, (point, pol_next, params, grid), solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
-        return sol.value, sol.converged
+        args = (point, pol_next, params, grid)
+        if regimes is None:
+            sol = root_find(fn, y0, args, solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
+            return sol.value, sol.converged
+        vals, oks = [], []
+        for r in regimes:
+            sol = root_find(lambda y, a, r=r: residual(y, *a[:1], a[2], a[3], a[1], regime=r), y0, args,
+                            solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
+            vals.append(sol.value)
+            oks.append(sol.converged)
+        return select(y0, vals, oks)
 
     sweep_all = jax.vmap(solve_point, in_axes=(0, 0, None))
 
