@@ -26,13 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--regions", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--fit-grid", action="store_true",
+                    help="fit the bond grid to the ergodic set by continuation (slow: several solves)")
     a = ap.parse_args(argv)
     spec = GridSpec(n_b=6, n_k=3) if a.quick else GridSpec(n_b=16, n_k=7) if a.fine else GridSpec()
     p = default_params(a.industries)
     print(f"econhubs tradeoff: I = {a.industries}, grid {spec.n_points(a.industries)} points", flush=True)
     t0 = time.perf_counter()
     sol = solve_competitive(p, spec, verbose=not a.quiet, report_every=100, throw=False,
-                           b_bounds=None if a.quick else "auto")
+                           b_bounds="auto" if a.fit_grid else None)
     t1 = time.perf_counter()
     print(f"solved in {t1 - t0:.1f}s: {sol.summary()}")
     n = 200 if a.quick else a.regions
