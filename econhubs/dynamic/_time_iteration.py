@@ -68,8 +68,7 @@ def time_iteration(
     polish_below: sweep change below which the collocation system is polished by Newton-GMRES
     once (None: plain time iteration only).
     regimes, select: guess-and-verify for occasionally binding constraints: each state is solved
-    on every smooth branch ``residual(..., regime=r)`` (started from y0 projected by
-    select's convention) and ``select(y0, values, converged) -> (y, ok)`` picks the valid one.
+    on every smooth branch ``residual(..., regime=r)`` (each started from y0) and ``select(y0, values, converged) -> (y, ok)`` picks the valid one.
     Returns (pol, iterations, last change, failed solves in the last sweep).
     """
     pts = grid_points(grid)
