@@ -8,6 +8,7 @@ from ._checks import (
     check_shape as check_shape,
     check_sums_to_one as check_sums_to_one,
 )
+from ._atomic import atomic_write as atomic_write, atomic_write_text as atomic_write_text
 from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint, fixed_point as fixed_point
 from ._newton import RESULTS as RESULTS, Newton as Newton

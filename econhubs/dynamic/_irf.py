@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..core import atomic_write
 from ._solution import CESolution
 from ._simulate import simulate, simulate_ar1
 
@@ -49,9 +50,6 @@ def impulse_response(sol: CESolution, key, *, industry: int = 0, size: float = -
 
 def plot_irf(irf: dict, path: str | None = None):
     """Five panels: c, q, b, k_1 (% or level deviations) and eta. Writes ``path`` atomically if given."""
-    import os
-    import tempfile
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -71,10 +69,5 @@ def plot_irf(irf: dict, path: str | None = None):
     fig.suptitle(f"Generalised IRF: {abs(irf['size']):g} s.d. adverse TFP shock to industry {irf['industry'] + 1}", fontsize=10)
     fig.tight_layout()
     if path is not None:
-        d = os.path.dirname(os.path.abspath(path))
-        os.makedirs(d, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=os.path.splitext(path)[1])
-        os.close(fd)
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120))
     return fig

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..core import atomic_write
 from ._grid import GridSpec, TradeoffGrid
 from ._params import TradeoffParams
 
 
 def _atomic_savez(path: str, arrays: dict) -> str:
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return atomic_write(path, lambda tmp: np.savez(tmp, **{k: np.asarray(v) for k, v in arrays.items()}))
 
 
 class CESolution(eqx.Module):

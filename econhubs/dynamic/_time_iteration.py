@@ -20,7 +20,6 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ..core import Newton, root_find
 from ._grid import TradeoffGrid
@@ -166,6 +165,3 @@ def evaluate_on_grid(fn: Callable, pol, params, grid: TradeoffGrid):
     shape = grid.endog_shape + (grid.R.shape[0], pol.shape[-1])
     return jax.vmap(lambda y, pt: fn(y, pt, params, grid, pol.reshape(shape)))(pol, pts)
 
-
-def to_numpy_tree(tree):
-    return jax.tree.map(lambda x: np.asarray(x) if isinstance(x, jax.Array) else x, tree)

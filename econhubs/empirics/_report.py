@@ -7,12 +7,12 @@ with the SYNTHETIC label when the panel is synthetic). Writes are atomic (tmp fi
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from ..core import atomic_write, atomic_write_text
 from ._fact1 import fact1, fact1_horizons, fact1_industries
 from ._fact23 import fact2, fact3, specialization_over_time
 from ._plots import plot_fact2, plot_fact3
@@ -21,9 +21,7 @@ from ._tables import RegressionTable, frame_to_latex, frame_to_markdown
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int | None = None,
@@ -74,8 +72,7 @@ def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int |
             index.append("![fact 2](fact2_lowess.png)\n")
         _write(d / f"{name}.md", md)
         _write(d / f"{name}.tex", tex)
-        tidy.to_csv(d / f"{name}.csv.tmp", index=False)
-        os.replace(d / f"{name}.csv.tmp", d / f"{name}.csv")
+        atomic_write(d / f"{name}.csv", lambda tmp: tidy.to_csv(tmp, index=False))
         index.append(md)
     if "fact3" in out:
         plot_fact3(out["fact3"], d / "fact3_persistence.png")
