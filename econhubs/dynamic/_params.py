@@ -105,6 +105,18 @@ def validate(p: TradeoffParams) -> None:
             f"beta*R_bar: must be < 1 without the collateral constraint (got {np.max(bR):.6g}); "
             "with beta R_bar >= 1 wealth grows without bound and no stationary policy exists"
         )
+    if p.constrained and np.any(np.asarray(p.theta) > 0):
+        fb = float(np.max(np.asarray(collateral_feedback(p))))
+        if fb >= 1.0:
+            warnings.warn(
+                f"collateral-price feedback theta*gamma*q_ss/c_ss = {fb:.3g} >= 1: where the constraint binds, "
+                "more debt raises consumption, the price of capital and the limit itself (the 'perverse' branch; "
+                "Schmitt-Grohe and Uribe 2021), so binding states are unstable and a stationary equilibrium with a "
+                "binding constraint may not exist on any bond grid (docs/tradeoff.md: 'Existence at the slides' "
+                "calibration'); lower theta or gamma to get an occasionally binding constraint",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     if p.constrained and np.any(bR >= 1.0):
         warnings.warn(
             f"beta*R_bar = {np.max(bR):.6g} >= 1: bond holdings drift to the upper end of the grid",
@@ -161,6 +173,17 @@ def steady_state_price(p: TradeoffParams, shares=None):
     d = jnp.mean(p.alpha * jnp.exp(p.z_tilde) * k ** (p.xi + p.alpha - 1.0), axis=-1)
     prem = jnp.maximum(1.0 - p.beta * p.R_bar, 0.0) * (p.theta if p.constrained else 0.0)
     return p.beta * d / (1.0 - p.beta - p.beta * prem)
+
+
+def collateral_feedback(p: TradeoffParams):
+    """theta gamma q_ss K_bar / c_ss: the elasticity of the borrowing limit to consumption at a binding
+    steady state. With expectations fixed q is proportional to u'(c)^-1 = c^gamma, and with the limit
+    binding c = y + b + theta q K_bar, so dc/db = 1 / (1 - theta gamma q K_bar / c): above 1 the binding
+    branch is 'perverse' (Schmitt-Grohe and Uribe 2021, multiple equilibria with price-dependent
+    collateral). c_ss = y_ss - (R_bar - 1) theta q_ss K_bar (the binding steady state)."""
+    q = steady_state_price(p)
+    c = steady_state_income(p) - (p.R_bar - 1.0) * p.theta * q * p.K_bar
+    return p.theta * p.gamma * q * p.K_bar / c
 
 
 def steady_state_income(p: TradeoffParams):

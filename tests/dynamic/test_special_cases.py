@@ -76,3 +76,13 @@ def test_bad_parameters_raise(bad):
 def test_unconstrained_impatience_rule():
     with pytest.raises(ValueError, match="beta\\*R_bar"):
         default_params(2, beta=0.99, R_bar=1.02, constrained=False)
+
+
+def test_collateral_feedback_warning():
+    """The slides' theta and gamma put binding states on the perverse branch (theta gamma q / c >> 1):
+    a warning says so; a small theta does not warn."""
+    with pytest.warns(RuntimeWarning, match="collateral-price feedback"):
+        default_params(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        default_params(2, theta=0.02)
