@@ -13,7 +13,7 @@ import numpy as np
 from ._competitive import solve_competitive
 from ._grid import GridSpec
 from ._irf import impulse_response, plot_irf
-from ._params import default_params
+from ._params import collateral_feedback, default_params
 from ._simulate import coverage, euler_error_stats, simulate
 
 
@@ -28,13 +28,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--fit-grid", action="store_true",
                     help="fit the bond grid to the ergodic set by continuation (slow: several solves)")
+    ap.add_argument("--theta", type=float, default=None,
+                    help="collateral parameter (default: the slides' 0.44; 0.02 gives an occasionally binding constraint)")
+    ap.add_argument("--bond-grid", type=float, nargs=2, metavar=("B_MIN", "B_MAX"), default=None)
+    ap.add_argument("--nb", type=int, default=None, help="bond grid points")
+    ap.add_argument("--guess-verify", choices=("off", "on", "fallback"), default="off")
     a = ap.parse_args(argv)
     spec = GridSpec(n_b=6, n_k=3) if a.quick else GridSpec(n_b=16, n_k=7) if a.fine else GridSpec()
-    p = default_params(a.industries)
-    print(f"econhubs tradeoff: I = {a.industries}, grid {spec.n_points(a.industries)} points", flush=True)
+    if a.nb is not None:
+        spec = GridSpec(n_b=a.nb, n_k=spec.n_k)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        p = default_params(a.industries) if a.theta is None else default_params(a.industries, theta=a.theta)
+    for x in w:
+        print(f"warning: {x.message}")
+    print(f"econhubs tradeoff: I = {a.industries}, theta = {float(p.theta)}, grid {spec.n_points(a.industries)} points, "
+          f"collateral-price feedback theta*gamma*q/c = {float(collateral_feedback(p)):.3g}", flush=True)
+    gv = {"off": False, "on": True, "fallback": "fallback"}[a.guess_verify]
+    bounds = "auto" if a.fit_grid else (tuple(a.bond_grid) if a.bond_grid else None)
     t0 = time.perf_counter()
-    sol = solve_competitive(p, spec, verbose=not a.quiet, report_every=100, throw=False,
-                           b_bounds="auto" if a.fit_grid else None)
+    sol = solve_competitive(p, spec, verbose=not a.quiet, report_every=100, throw=False, b_bounds=bounds,
+                            guess_verify=gv)
     t1 = time.perf_counter()
     print(f"solved in {t1 - t0:.1f}s: {sol.summary()}")
     n = 200 if a.quick else a.regions

@@ -43,6 +43,7 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, tol, max_iter, damping, verbos
         ce_residual, pol0, p, grid, tol=tol, max_iter=max_iter, damping=damping,
         newton=Newton(atol=1e-11, max_backtracks=10), newton_steps=20, verbose=verbose, report_every=report_every,
         regimes=CE_REGIMES if (p.constrained and guess_verify) else None, select=ce_select,
+        fallback=guess_verify == "fallback",
     )
     bond, port, c, c_raw = evaluate_on_grid(ce_euler_errors, pol, p, grid)
     bp, kp_free, q, mu, _ = decode(pol, p, grid.R[grid_points(grid)[2]])
@@ -81,7 +82,7 @@ def solve_competitive(
     throw: bool = True,
     initial: CESolution | None = None,
     b_bounds=None,
-    guess_verify: bool = False,
+    guess_verify: bool | str = False,
 ) -> CESolution:
     """Solve the competitive equilibrium by vmapped time iteration (see module docstring).
 
@@ -94,14 +95,17 @@ def solve_competitive(
     the spec without recompiling.
     guess_verify: solve every state on the slack and the binding branch and keep the valid one
     (robust near the constraint's kink, but about 5-10x the work per sweep); default: one smooth
-    Newton solve per state on the positive-part encoding. ``"auto"``: fit the bounds to the ergodic set by continuation
+    Newton solve per state on the positive-part encoding; ``"fallback"``: the smooth solve everywhere
+    and both branches only in sweeps where some state failed (kept at the failed states). ``"auto"``: fit the bounds to the ergodic set by continuation
     (``_bounds.fit_bond_grid``: lower end = lowest b' chosen, upper end = ergodic maximum + 10%).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
     batched = jnp.ndim(params.phi) == 2
     pol0 = None if initial is None else initial.flat_policy()
-    opts = (tol, max_iter, damping, verbose, report_every, bool(guess_verify))
+    if guess_verify not in (True, False, "fallback"):
+        raise ValueError(f"guess_verify: True, False or 'fallback', got {guess_verify!r}")
+    opts = (tol, max_iter, damping, verbose, report_every, guess_verify)
     auto = isinstance(b_bounds, str)
     if auto and (b_bounds != "auto" or batched):
         raise ValueError("b_bounds: 'auto' (one region only), None or (b_min, b_max)")

@@ -55,6 +55,7 @@ def time_iteration(
     polish_below: float | None = 1e-3,
     regimes: tuple | None = None,
     select: Callable | None = None,
+    fallback: bool = False,
 ):
     """Iterate Y <- solve_s F(.; s, Y) to a sup-norm change <= tol. Pure JAX (jit/vmap-able).
 
@@ -68,6 +69,8 @@ def time_iteration(
     once (None: plain time iteration only).
     regimes, select: guess-and-verify for occasionally binding constraints: each state is solved
     on every smooth branch ``residual(..., regime=r)`` (each started from y0) and ``select(y0, values, converged) -> (y, ok)`` picks the valid one.
+    fallback: with regimes, solve the smooth residual everywhere and run the branches only in
+    sweeps where some state failed, keeping the branch solution at the failed states.
     Returns (pol, iterations, last change, failed solves in the last sweep).
     """
     pts = grid_points(grid)
@@ -78,11 +81,19 @@ def time_iteration(
         point, pol_next, p, g = args
         return residual(y, point, p, g, pol_next)
 
+    def smooth_point(y0, point, pol_next):
+        sol = root_find(fn, y0, (point, pol_next, params, grid), solver=newton, max_steps=newton_steps,
+                        has_aux=True, throw=False)
+        return sol.value, sol.converged
+
     def solve_point(y0, point, pol_next):
         args = (point, pol_next, params, grid)
-        if regimes is None:
-            sol = root_find(fn, y0, args, solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
-            return sol.value, sol.converged
+        if regimes is None or fallback:
+            return smooth_point(y0, point, pol_next)
+        return _branch_point(y0, point, pol_next)
+
+    def _branch_point(y0, point, pol_next):
+        args = (point, pol_next, params, grid)
         vals, oks = [], []
         for r in regimes:
             sol = root_find(lambda y, a, r=r: residual(y, *a[:1], a[2], a[3], a[1], regime=r), y0, args,
@@ -95,6 +106,14 @@ def time_iteration(
 
     def sweep(pol):
         new, ok = sweep_all(pol, pts, pol.reshape(shape))
+        if regimes is not None and fallback:
+            # guess and verify only in sweeps where some smooth solve failed, kept where it failed
+            def branches(_):
+                gv = jax.vmap(lambda y0, pt, pn: _branch_point(y0, pt, pn), in_axes=(0, 0, None))
+                new_b, ok_b = gv(pol, pts, pol.reshape(shape))
+                return jnp.where(ok[:, None], new, new_b), ok | ok_b
+
+            new, ok = jax.lax.cond(jnp.all(ok), lambda _: (new, ok), branches, None)
         new = jnp.where(jnp.all(jnp.isfinite(new), axis=1, keepdims=True), new, pol)
         return pol + damping * (new - pol), jnp.sum(~ok)
 
