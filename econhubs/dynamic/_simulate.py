@@ -34,6 +34,13 @@ def policy_at(sol: CESolution, b, k_free, e):
     return interp(sol.grid.endog_grids, slab, jnp.concatenate([jnp.atleast_1d(b), k_free]))
 
 
+def _next_endog(g, bp, kp_free):
+    """Next period's endogenous state (b', k_1'..k_{I-1}') clipped to the grid (coverage() reports clipping)."""
+    lo = jnp.array([gr[0] for gr in g.endog_grids])
+    hi = jnp.array([gr[-1] for gr in g.endog_grids])
+    return jnp.clip(jnp.concatenate([jnp.atleast_1d(bp), kp_free]), lo, hi)
+
+
 def _chunked(f, xs, chunk: int):
     n = jax.tree.leaves(xs)[0].shape[0]
     if n <= chunk or n % chunk:
@@ -72,9 +79,7 @@ def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=No
             out = dict(b=b, k=full_capital(kf, p.K_bar), e=e, c=c, q=q, mu=mu, eta=mu * c ** (-p.gamma),
                        binding=binding & p.constrained, euler_bond=bond, euler_port=port)
             e_next = jnp.minimum(jnp.searchsorted(cumP[e], u), n_e - 1).astype(jnp.int32)
-            lo = jnp.array([gr[0] for gr in g.endog_grids])
-            hi = jnp.array([gr[-1] for gr in g.endog_grids])
-            nxt = jnp.clip(jnp.concatenate([jnp.atleast_1d(bp), kp_free]), lo, hi)  # coverage() reports clipping
+            nxt = _next_endog(g, bp, kp_free)
             return (nxt[0], nxt[1:I], e_next), out
 
         _, out = jax.lax.scan(step, (b, kf, e), draws)
@@ -110,9 +115,7 @@ def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
             kp = full_capital(kp_free, p.K_bar)
             c = floor_consumption(consumption(p, b, k, bp, kp, zbar, R), p.c_floor)
             out = dict(b=b, k=k, u=x[:I], R=R, c=c, q=q, mu=mu, eta=mu * c ** (-p.gamma))
-            lo = jnp.array([gr[0] for gr in g.endog_grids])
-            hi = jnp.array([gr[-1] for gr in g.endog_grids])
-            nxt = jnp.clip(jnp.concatenate([jnp.atleast_1d(bp), kp_free]), lo, hi)
+            nxt = _next_endog(g, bp, kp_free)
             return (nxt[0], nxt[1:I], x, False), out
 
         _, out = jax.lax.scan(step, (b, kf, x0, True), ep)

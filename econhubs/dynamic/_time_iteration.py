@@ -17,6 +17,7 @@ sup |T(Y) - Y| <= tol, so the result is a time-iteration fixed point whatever th
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -77,40 +78,26 @@ def time_iteration(
     n_e = grid.R.shape[0]
     shape = grid.endog_shape + (n_e, pol0.shape[-1])
 
-    def fn(y, args):
-        point, pol_next, p, g = args
-        return residual(y, point, p, g, pol_next)
-
-    def smooth_point(y0, point, pol_next):
-        sol = root_find(fn, y0, (point, pol_next, params, grid), solver=newton, max_steps=newton_steps,
-                        has_aux=True, throw=False)
+    def solve_on(regime, y0, point, pol_next):
+        """One state's Newton solve, on the smooth residual (regime None) or on one branch."""
+        kw = {} if regime is None else {"regime": regime}
+        sol = root_find(lambda y, a: residual(y, a[0], a[2], a[3], a[1], **kw), y0, (point, pol_next, params, grid),
+                        solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
         return sol.value, sol.converged
 
-    def solve_point(y0, point, pol_next):
-        args = (point, pol_next, params, grid)
-        if regimes is None or fallback:
-            return smooth_point(y0, point, pol_next)
-        return _branch_point(y0, point, pol_next)
+    def branch_point(y0, point, pol_next):
+        vals, oks = zip(*(solve_on(r, y0, point, pol_next) for r in regimes))
+        return select(y0, list(vals), list(oks))
 
-    def _branch_point(y0, point, pol_next):
-        args = (point, pol_next, params, grid)
-        vals, oks = [], []
-        for r in regimes:
-            sol = root_find(lambda y, a, r=r: residual(y, *a[:1], a[2], a[3], a[1], regime=r), y0, args,
-                            solver=newton, max_steps=newton_steps, has_aux=True, throw=False)
-            vals.append(sol.value)
-            oks.append(sol.converged)
-        return select(y0, vals, oks)
-
-    sweep_all = jax.vmap(solve_point, in_axes=(0, 0, None))
+    per_state = branch_point if (regimes is not None and not fallback) else partial(solve_on, None)
+    sweep_all = jax.vmap(per_state, in_axes=(0, 0, None))
 
     def sweep(pol):
         new, ok = sweep_all(pol, pts, pol.reshape(shape))
         if regimes is not None and fallback:
             # guess and verify only in sweeps where some smooth solve failed, kept where it failed
             def branches(_):
-                gv = jax.vmap(lambda y0, pt, pn: _branch_point(y0, pt, pn), in_axes=(0, 0, None))
-                new_b, ok_b = gv(pol, pts, pol.reshape(shape))
+                new_b, ok_b = jax.vmap(branch_point, in_axes=(0, 0, None))(pol, pts, pol.reshape(shape))
                 return jnp.where(ok[:, None], new, new_b), ok | ok_b
 
             new, ok = jax.lax.cond(jnp.all(ok), lambda _: (new, ok), branches, None)
