@@ -96,7 +96,8 @@ def solve_competitive(
     guess_verify: solve every state on the slack and the binding branch and keep the valid one
     (robust near the constraint's kink, but about 5-10x the work per sweep); default: one smooth
     Newton solve per state on the positive-part encoding; ``"fallback"``: the smooth solve everywhere
-    and both branches only in sweeps where some state failed (kept at the failed states). ``"auto"``: fit the bounds to the ergodic set by continuation
+    and both branches only at the states where it failed (gathered, so a sweep costs about as
+    much as a smooth one). ``"auto"``: fit the bounds to the ergodic set by continuation
     (``_bounds.fit_bond_grid``: lower end = lowest b' chosen, upper end = ergodic maximum + 10%).
     """
     if not isinstance(params, TradeoffParams):

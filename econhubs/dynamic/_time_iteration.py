@@ -70,8 +70,8 @@ def time_iteration(
     once (None: plain time iteration only).
     regimes, select: guess-and-verify for occasionally binding constraints: each state is solved
     on every smooth branch ``residual(..., regime=r)`` (each started from y0) and ``select(y0, values, converged) -> (y, ok)`` picks the valid one.
-    fallback: with regimes, solve the smooth residual everywhere and run the branches only in
-    sweeps where some state failed, keeping the branch solution at the failed states.
+    fallback: with regimes, solve the smooth residual everywhere and run the branches only at the
+    states where it failed (up to max(64, N/16) of them per sweep), keeping their solution there.
     Returns (pol, iterations, last change, failed solves in the last sweep).
     """
     pts = grid_points(grid)
@@ -91,14 +91,20 @@ def time_iteration(
 
     per_state = branch_point if (regimes is not None and not fallback) else partial(solve_on, None)
     sweep_all = jax.vmap(per_state, in_axes=(0, 0, None))
+    n_states = pol0.shape[0]
+    n_gather = min(n_states, max(64, n_states // 16))
 
     def sweep(pol):
         new, ok = sweep_all(pol, pts, pol.reshape(shape))
         if regimes is not None and fallback:
             # guess and verify only in sweeps where some smooth solve failed, kept where it failed
+            # (gathered: the branches run on at most n_gather failed states, not on the whole grid)
             def branches(_):
-                new_b, ok_b = jax.vmap(branch_point, in_axes=(0, 0, None))(pol, pts, pol.reshape(shape))
-                return jnp.where(ok[:, None], new, new_b), ok | ok_b
+                idx = jnp.nonzero(~ok, size=n_gather, fill_value=n_states)[0]
+                safe = jnp.minimum(idx, n_states - 1)
+                sub = jax.tree.map(lambda a: a[safe], pts)
+                new_b, ok_b = jax.vmap(branch_point, in_axes=(0, 0, None))(pol[safe], sub, pol.reshape(shape))
+                return new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
 
             new, ok = jax.lax.cond(jnp.all(ok), lambda _: (new, ok), branches, None)
         new = jnp.where(jnp.all(jnp.isfinite(new), axis=1, keepdims=True), new, pol)

@@ -31,3 +31,18 @@ def test_simulation_and_irf_finite():
     irf = impulse_response(sol, jax.random.PRNGKey(1), n_draws=16, T=10, burn=20)
     assert irf["irf"]["c"][0] < 0  # adverse TFP shock lowers consumption on impact
     assert all(np.all(np.isfinite(v)) for v in irf["irf"].values())
+
+
+def test_fallback_reaches_the_guess_and_verify_fixed_point():
+    """Smooth solves with both branches only at failed states ('fallback') and both branches
+    everywhere (True) are different iterations with the same fixed point; the constraint binds."""
+    p = default_params(1, theta=0.02)  # F = 0.58: the constraint binds inside the grid
+    spec = GridSpec(n_b=30, n_z=3, n_R=3, b_min=-0.18, b_max=0.1)
+    gv = solve_competitive(p, spec, max_iter=4000, guess_verify=True)
+    fb = solve_competitive(p, spec, max_iter=4000, guess_verify="fallback")
+    for sol in (gv, fb):
+        assert float(sol.max_change) <= 1e-8 and int(sol.n_failed) == 0
+        assert float(sol.max_euler_error) < 1e-8
+        assert 0.05 < float(sol.share_binding) < 0.95
+    np.testing.assert_allclose(np.asarray(fb.b_next), np.asarray(gv.b_next), atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(fb.binding), np.asarray(gv.binding))
