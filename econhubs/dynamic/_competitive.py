@@ -92,13 +92,13 @@ def solve_competitive(
     policy is not finite (NaN never leaves this function).
     initial: a previous solution on a grid of the same size to start from (continuation).
     b_bounds: (b_min, b_max) of the bond grid (per region for a batch: shape (n, 2)); overrides
-    the spec without recompiling.
+    the spec without recompiling. ``"auto"``: fit the bounds to the ergodic set by continuation
+    (``_bounds.fit_bond_grid``: lower end = lowest b' chosen, upper end = ergodic maximum + 10%).
     guess_verify: solve every state on the slack and the binding branch and keep the valid one
     (robust near the constraint's kink, but about 5-10x the work per sweep); default: one smooth
     Newton solve per state on the positive-part encoding; ``"fallback"``: the smooth solve everywhere
     and both branches only at the states where it failed (gathered, so a sweep costs about as
-    much as a smooth one). ``"auto"``: fit the bounds to the ergodic set by continuation
-    (``_bounds.fit_bond_grid``: lower end = lowest b' chosen, upper end = ergodic maximum + 10%).
+    much as a smooth one).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")

@@ -95,7 +95,8 @@ def time_iteration(
     n_gather = min(n_states, max(64, n_states // 16))
 
     def sweep(pol):
-        new, ok = sweep_all(pol, pts, pol.reshape(shape))
+        pol_next = pol.reshape(shape)
+        new, ok = sweep_all(pol, pts, pol_next)
         if regimes is not None and fallback:
             # guess and verify only in sweeps where some smooth solve failed, kept where it failed
             # (gathered: the branches run on at most n_gather failed states, not on the whole grid)
@@ -103,7 +104,7 @@ def time_iteration(
                 idx = jnp.nonzero(~ok, size=n_gather, fill_value=n_states)[0]
                 safe = jnp.minimum(idx, n_states - 1)
                 sub = jax.tree.map(lambda a: a[safe], pts)
-                new_b, ok_b = jax.vmap(branch_point, in_axes=(0, 0, None))(pol[safe], sub, pol.reshape(shape))
+                new_b, ok_b = jax.vmap(branch_point, in_axes=(0, 0, None))(pol[safe], sub, pol_next)
                 return new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
 
             new, ok = jax.lax.cond(jnp.all(ok), lambda _: (new, ok), branches, None)

@@ -2,12 +2,13 @@
 
 With one industry capital is fixed (k = K_bar), so the household's problem is an income-
 fluctuation problem: income y_e = zbar_e K_bar^(xi+alpha), gross rate R_e, and the collateral
-limit b' >= L(b, e) = -theta q(b, e) R_e K_bar, where q is the equilibrium price (an asset price
-that moves the limit but not the budget). Given that limit function, the Bellman equation
+limit b' >= L(B, e) = -theta q(B, e) R_e K_bar, where q is the equilibrium price at the aggregate
+bond state B (an asset price that moves the limit but not the budget). The household takes q,
+its limit and the aggregate law B' = b'(B, e) as given, so the Bellman equation is on (b, B, e):
 
-    V(b, e) = max_{L(b,e) <= b' } u(y_e + b - b'/R_e) + beta sum_e' P_ee' V(b', e')
+    V(b, B, e) = max_{L(B,e) <= b'} u(y_e + b - b'/R_e) + beta sum_e' P_ee' V(b', B', e')
 
-is solved here in NumPy/SciPy without any of the package's solver code: V on a fine bond grid,
+It is solved here in NumPy/SciPy without any of the package's solver code: V on a fine bond grid,
 cubic splines in b', a vectorised golden-section search for the continuous choice, and Howard
 policy-evaluation steps. At every grid state where the constraint is slack the two bond policies
 must agree; where it binds both must sit on the limit.
