@@ -9,6 +9,7 @@ from ._checks import (
     check_sums_to_one as check_sums_to_one,
 )
 from ._atomic import atomic_write as atomic_write, atomic_write_text as atomic_write_text
+from ._atomic import atomic_output_dir as atomic_output_dir
 from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint, fixed_point as fixed_point
 from ._newton import RESULTS as RESULTS, Newton as Newton
@@ -19,4 +20,11 @@ from ._markov import (
     rouwenhorst as rouwenhorst,
     stationary_distribution as stationary_distribution,
     tauchen as tauchen,
+)
+from ._tables import (
+    format_cell as format_cell,
+    sig_digits as sig_digits,
+    tex_escape as tex_escape,
+    to_latex as to_latex,
+    to_markdown as to_markdown,
 )

@@ -12,7 +12,6 @@ Validation errors name the file, the data row (counted from 1, header excluded) 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import equinox as eqx
@@ -22,6 +21,7 @@ import pandas as pd
 from jaxtyping import Array, Float
 
 from econhubs.core import check_range, check_shape
+from econhubs.core._read_table import data_rows, pick_file, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "cprs2007"
 
@@ -62,6 +62,7 @@ class CPRSCalibration(eqx.Module):
     sectors: tuple[str, ...] = eqx.field(static=True)
     regions: tuple[str, ...] = eqx.field(static=True)
     source: str = eqx.field(static=True, default="")
+    files: tuple[str, ...] = eqx.field(static=True, default=())
 
     @property
     def J(self) -> int:
@@ -78,35 +79,28 @@ class CPRSCalibration(eqx.Module):
 
 
 def _find(directory: Path, stem: str) -> Path:
-    for suffix in (".csv.gz", ".csv", ".parquet"):
-        p = directory / f"{stem}{suffix}"
-        if p.exists():
-            if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-                raise ImportError(f"{p}: reading parquet needs pyarrow (pip install pyarrow), or convert it to CSV")
-            return p
-    raise FileNotFoundError(f"{directory}: missing table {stem}.csv(.gz) or {stem}.parquet")
+    return pick_file(directory, stem, (".csv", ".csv.gz", ".parquet"))
 
 
 def _read(path: Path, cols: tuple[str, ...]) -> pd.DataFrame:
-    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    missing = [c for c in (*cols, "value") if c not in df.columns]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}; expected {[*cols, 'value']}")
+    df = read_table(path, (*cols, "value"), what="CPRS table")
     for c in cols:
         lab = df[c]
         bad = lab.isna() | (lab.astype(str).str.strip() == "")
         if bad.any():
-            r = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"{path.name}: row {r + 1}: missing label in column {c!r} (rule: every row is labelled)")
+            raise ValueError(f"{path}: {data_rows([int(np.flatnonzero(bad.to_numpy())[0])])}: "
+                             f"missing label in column {c!r} (rule: every row is labelled)")
     vals = pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(vals)
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{path.name}: row {r + 1}: value {df['value'].iloc[r]!r} is not a finite number")
+        raise ValueError(f"{path}: {data_rows([r])}: column 'value': {df['value'].iloc[r]!r} is not a finite number "
+                         "(rule: values are finite numbers)")
     neg = vals < 0
     if neg.any():
         r = int(np.flatnonzero(neg)[0])
-        raise ValueError(f"{path.name}: row {r + 1}: negative value {vals[r]!r} (rule: flows and shares are >= 0)")
+        raise ValueError(f"{path}: {data_rows([r])}: column 'value': negative value {vals[r]!r} "
+                         "(rule: flows and shares are >= 0)")
     return df.assign(value=vals)
 
 
@@ -119,7 +113,7 @@ def _to_array(df: pd.DataFrame, name: str, cols: tuple[str, ...], labels: tuple[
         code = df[c].astype(str).map(idx)
         if code.isna().any():
             r = int(np.flatnonzero(code.isna().to_numpy())[0])
-            raise ValueError(f"{name}: row {r + 1}: label {df[c].iloc[r]!r} in column {c!r} is not one of the "
+            raise ValueError(f"{name}: {data_rows([r])}: label {df[c].iloc[r]!r} in column {c!r} is not one of the "
                              f"{'sectors' if _AXIS[c] == 0 else 'regions'} of employment (rule: one label set)")
         codes.append(code.to_numpy(dtype=np.int64))
     shape = tuple(len(labels[_AXIS[c]]) for c in cols)
@@ -127,7 +121,7 @@ def _to_array(df: pd.DataFrame, name: str, cols: tuple[str, ...], labels: tuple[
     seen = pd.Series(flat).duplicated()
     if seen.any():
         r = int(np.flatnonzero(seen.to_numpy())[0])
-        raise ValueError(f"{name}: row {r + 1}: duplicate cell {tuple(df[c].iloc[r] for c in cols)}")
+        raise ValueError(f"{name}: {data_rows([r])}: duplicate cell {tuple(df[c].iloc[r] for c in cols)}")
     out = np.full(int(np.prod(shape)), np.nan)
     out[flat] = df["value"].to_numpy()
     if np.isnan(out).any():
@@ -142,11 +136,7 @@ def _rows_of(df: pd.DataFrame, **match: str) -> str:
     mask = np.ones(len(df), bool)
     for c, v in match.items():
         mask &= (df[c].astype(str) == v).to_numpy()
-    r = np.flatnonzero(mask) + 1
-    if len(r) <= 1:
-        return f"row {r[0]}" if len(r) else "no rows"
-    more = f", ... ({len(r)} rows)" if len(r) > 4 else ""
-    return "rows " + ", ".join(str(k) for k in r[:4]) + more
+    return data_rows(mask, max_show=4) if mask.any() else "no rows"
 
 
 def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
@@ -167,9 +157,9 @@ def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
     frames = {k: _read(p, _SCHEMA[k]) for k, p in files.items()}
     emp = frames["employment"]
     labels = (tuple(pd.unique(emp["sector"].astype(str))), tuple(pd.unique(emp["region"].astype(str))))
-    arr = {k: _to_array(frames[k], files[k].name, _SCHEMA[k], labels) for k in _SCHEMA}
+    arr = {k: _to_array(frames[k], str(files[k]), _SCHEMA[k], labels) for k in _SCHEMA}
     sectors, regions = labels
-    fn = {k: files[k].name for k in files}
+    fn = {k: str(files[k]) for k in files}
 
     a_sum = arr["final_demand_share"].sum(axis=0)
     bad = np.abs(a_sum - 1.0) > 1e-6
@@ -211,7 +201,7 @@ def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
         io=jnp.asarray(io / col[None, :]), gamma=jnp.asarray(arr["value_added_share"]),
         structures=jnp.asarray(arr["structures_share"]), alpha=jnp.asarray(arr["final_demand_share"]),
         iota=jnp.asarray(arr["portfolio_share"]), theta=jnp.asarray(1.0 / arr["sectoral_dispersion"]),
-        sectors=sectors, regions=regions, source=str(d),
+        sectors=sectors, regions=regions, source=str(d), files=tuple(str(files[k]) for k in _SCHEMA),
     )
     J, N = len(sectors), len(regions)
     check_shape("trade", cal.trade, (J, N, N))
@@ -234,4 +224,4 @@ def load_cprs_table(name: str, cal: CPRSCalibration, path: str | Path | None = N
         f, cols = _find(d / "applications", name), ("sector",)
     else:
         raise ValueError(f"unknown CPRS table {name!r}; expected one of {[*KAPPA_SCENARIOS, 'measured_tfp_2002_2007', 'north_dakota_lambda']}")
-    return _to_array(_read(f, cols), f.name, cols, (cal.sectors, cal.regions))
+    return _to_array(_read(f, cols), str(f), cols, (cal.sectors, cal.regions))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core import format_cell, sig_digits, tex_escape, to_latex, to_markdown
 from ._ols import OLSResult
 
 STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -25,43 +26,17 @@ def _star(p: float, stars=STARS) -> str:
 
 
 def _fmt(x, digits: int) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return ""
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        a = abs(float(x))
-        if a != 0 and (a >= 10 ** (digits + 2) or a < 10 ** (-digits)):
-            return f"{x:.{digits}g}" if a >= 1 else f"{x:.{digits - 1}e}"
-        return f"{x:.{digits}f}"
-    return str(x)
+    return format_cell(x, sig_digits(digits))
 
 
 def frame_to_markdown(df: pd.DataFrame, digits: int = 3, index: bool = False) -> str:
-    """GitHub-style pipe table of a DataFrame."""
-    d = df.reset_index() if index else df
-    head = [str(c) for c in d.columns]
-    rows = [[_fmt(v, digits) for v in r] for r in d.itertuples(index=False)]
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(out) + "\n"
-
-
-def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
-        s = s.replace(a, b)
-    return s
+    """GitHub-style pipe table of a DataFrame (``econhubs.core.to_markdown`` with ``sig_digits``)."""
+    return to_markdown(df, floatfmt=sig_digits(digits), index=index)
 
 
 def frame_to_latex(df: pd.DataFrame, digits: int = 3, caption: str = "", index: bool = False) -> str:
-    """A booktabs tabular of a DataFrame."""
-    d = df.reset_index() if index else df
-    cols = "l" + "r" * (len(d.columns) - 1)
-    out = [r"\begin{table}[ht]\centering"] + ([rf"\caption{{{_tex(caption)}}}"] if caption else [])
-    out += [rf"\begin{{tabular}}{{{cols}}}", r"\toprule", " & ".join(_tex(str(c)) for c in d.columns) + r" \\", r"\midrule"]
-    out += [" & ".join(_tex(_fmt(v, digits)) for v in r) + r" \\" for r in d.itertuples(index=False)]
-    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
-    return "\n".join(out) + "\n"
+    """A booktabs tabular of a DataFrame (``econhubs.core.to_latex`` with ``sig_digits``)."""
+    return to_latex(df, floatfmt=sig_digits(digits), caption=caption, index=index)
 
 
 @dataclass
@@ -109,27 +84,15 @@ class RegressionTable:
     def to_frame(self, digits: int = 3) -> pd.DataFrame:
         return pd.DataFrame(self._grid(digits), columns=["", *self.columns])
 
-    def to_markdown(self, digits: int = 3) -> str:
-        rows = self._grid(digits)
-        head = ["", *self.columns]
-        out = [f"**{self.title}**", "", "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-        out += ["| " + " | ".join(r) + " |" for r in rows]
+    def _notes(self) -> str:
         cov = self.models[0].cov_type
-        out += ["", f"Standard errors ({cov}) in parentheses; * p<0.05, ** p<0.01, *** p<0.001. {self.notes}".strip()]
-        return "\n".join(out) + "\n"
+        return f"Standard errors ({cov}) in parentheses; * p<0.05, ** p<0.01, *** p<0.001. {self.notes}".strip()
+
+    def to_markdown(self, digits: int = 3) -> str:
+        return to_markdown(self.to_frame(digits), title=self.title, notes=self._notes())
 
     def to_latex(self, digits: int = 3) -> str:
-        rows = self._grid(digits)
-        n = len(self.columns)
-        out = [r"\begin{table}[ht]\centering", rf"\caption{{{_tex(self.title)}}}",
-               rf"\begin{{tabular}}{{l{'c' * n}}}", r"\toprule",
-               " & " + " & ".join(_tex(c) for c in self.columns) + r" \\", r"\midrule"]
-        for r in rows:
-            if r[0] == "N":
-                out.append(r"\midrule")
-            out.append(" & ".join(_tex(v) for v in r) + r" \\")
-        cov = self.models[0].cov_type
-        out += [r"\bottomrule", r"\end{tabular}",
-                rf"\par\footnotesize Standard errors ({_tex(cov)}) in parentheses; * p$<$0.05, ** p$<$0.01, *** p$<$0.001. {_tex(self.notes)}",
-                r"\end{table}"]
-        return "\n".join(out) + "\n"
+        frame = self.to_frame(digits)
+        notes = tex_escape(self._notes()).replace("p<", "p$<$")
+        return to_latex(frame, colspec="l" + "c" * len(self.columns), caption=self.title, notes=notes,
+                        midrule_before=[len(frame) - 2])
