@@ -31,12 +31,13 @@ from ._measures import (
     max_share as max_share,
     rca as rca,
     shift_share as shift_share,
+    shift_share_pairs as shift_share_pairs,
     specialization as specialization,
     us_industries as us_industries,
 )
 from ._ols import OLSResult as OLSResult, ols as ols, ols_frame as ols_frame
 from ._plots import plot_fact2 as plot_fact2, plot_fact3 as plot_fact3
-from ._report import run_facts as run_facts
+from ._report import check_years as check_years, run_facts as run_facts
 from ._schema import (
     Panel as Panel,
     PanelReport as PanelReport,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._measures import levels_wide, specialization
+from ._measures import levels_wide, shift_share_pairs, specialization
 from ._ols import ols_frame
 from ._schema import CONTROL_COLUMNS, Panel
 from ._tables import RegressionTable
@@ -52,22 +52,10 @@ def region_year_frame(panel: Panel, value: str = "income", tradable=None) -> pd.
     return df
 
 
-def _shift_share_all(panel: Panel, value: str, pairs) -> pd.DataFrame:
-    """g_hat for every (start, end) pair at once: shares at start times national log growth."""
-    w = levels_wide(panel, value)
-    yrs = w.index.get_level_values("year")
-    nat = w.groupby(level="year").sum()
-    sh = w.div(w.sum(axis=1), axis=0)
-    out = []
-    for t0, t1 in pairs:  # a loop over year pairs (at most 28), not over regions
-        g = np.log(nat.loc[t1] / nat.loc[t0]).replace([np.inf, -np.inf], 0.0)
-        s = sh[yrs == t0].droplevel("year")
-        out.append(pd.DataFrame({"region": s.index, "start": t0, "end": t1, "g_hat": (s @ g).to_numpy()}))
-    return pd.concat(out, ignore_index=True)
-
-
 def cross_section(panel: Panel, base: int = 1950, end: int = 2020, value: str = "income", tradable=None) -> pd.DataFrame:
     """One row per region present in both years: base measures and controls, growth, g_hat."""
+    if not base < end:
+        raise ValueError(f"Fact 1: base year {base} must be before end year {end} (rule: growth from base to end)")
     ry = region_year_frame(panel, value, tradable)
     years = set(ry["year"])
     if base not in years or end not in years:
@@ -76,15 +64,14 @@ def cross_section(panel: Panel, base: int = 1950, end: int = 2020, value: str = 
     e = ry[ry["year"] == end].set_index("region")
     d = b.join(e[["log_income_pc"]].rename(columns={"log_income_pc": "log_income_pc_end"}), how="inner")
     d["growth"] = d["log_income_pc_end"] - d["log_income_pc"]
-    gh = _shift_share_all(panel, value, [(base, end)]).set_index("region")["g_hat"]
+    gh = shift_share_pairs(panel, [(base, end)], value).set_index("region")["g_hat"]
     d["g_hat"] = gh.reindex(d.index)
     d.attrs["dropped_regions"] = sorted(set(b.index) ^ set(e.index), key=str)
     return d.reset_index()
 
 
 def _controls(d: pd.DataFrame) -> list[str]:
-    return [c for c in ("high_skill_share", "old_age_dependency", "female_share", "population")
-            if c in d.columns and d[c].notna().any()]
+    return [c for c in (*CONTROL_COLUMNS, "population") if c in d.columns and d[c].notna().any()]
 
 
 def _note(panel: Panel, d: pd.DataFrame) -> str:
@@ -152,7 +139,7 @@ def fact1_horizons(panel: Panel, horizons=(10, 20, 30, 40, 50, 60, 70), value: s
         pairs = [(t, t + h) for t in years if t + h in years]
         if not pairs:
             continue
-        gh = _shift_share_all(panel, value, pairs)
+        gh = shift_share_pairs(panel, pairs, value)
         end = ry[["region", "year", "log_income_pc"]].rename(columns={"year": "end", "log_income_pc": "ly_end"})
         d = gh.merge(ry.rename(columns={"year": "start"}), on=["region", "start"]).merge(end, on=["region", "end"])
         d["growth"] = d["ly_end"] - d["log_income_pc"]

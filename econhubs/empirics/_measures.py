@@ -126,26 +126,53 @@ def rca(panel: Panel, value: str = "income", rank_within: str = "year") -> pd.Da
     return df.reset_index(drop=True)
 
 
-def shift_share(panel: Panel, base: int, end: int, value: str = "income",
-                national_growth: pd.Series | None = None) -> pd.Series:
-    """g_hat_r = sum_i s_{i,r,base} g_i^US with g_i^US = log(Y_{i,end} / Y_{i,base}) (national totals).
+def _national_growth(nat: pd.DataFrame, t0: int, t1: int, value: str) -> pd.Series:
+    """g_i = log(Y_{i,t1} / Y_{i,t0}); 0 for industries absent nationally at t0 (their shares are all
+    zero, so they contribute nothing); an error for industries present at t0 that vanish by t1."""
+    nb, ne = nat.loc[t0], nat.loc[t1]
+    gone = list(nb.index[(nb > 0) & (ne <= 0)])
+    if gone:
+        raise ValueError(f"shift_share: industries with positive national {value} in {t0} but zero in {t1}: "
+                         f"{gone} (their national growth is -inf; drop or merge them)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.log(ne / nb)
+    return g.where(nb > 0, 0.0)
 
-    ``national_growth`` (industry -> growth) overrides the panel's own national growth.
+
+def shift_share_pairs(panel: Panel, pairs, value: str = "income",
+                      national_growth: pd.Series | None = None) -> pd.DataFrame:
+    """g_hat for every (start, end) year pair at once: long frame region, start, end, g_hat.
+
+    g_hat_r = sum_i s_{i,r,start} g_i with g_i = log(Y_{i,end} / Y_{i,start}) (national totals of
+    the panel, or ``national_growth``: industry -> growth, for a single pair). Zero industries:
+    one absent nationally in the start year contributes 0 (every region's share of it is 0); one
+    present in the start year with zero national total in the end year raises ``ValueError``.
+    Regions present in the start year only are included (their g_hat needs no end-year data).
     """
     w = levels_wide(panel, value)
     yrs = w.index.get_level_values("year")
-    if base not in set(yrs) or end not in set(yrs):
-        raise ValueError(f"shift_share: years {base} and {end} must be in the panel; have {sorted(set(yrs))}")
-    b, e = w[yrs == base].droplevel("year"), w[yrs == end].droplevel("year")
-    if national_growth is None:
-        nb, ne = b.sum(axis=0), e.sum(axis=0)
-        bad = list(nb.index[(nb <= 0) | (ne <= 0)])
-        if bad:
-            raise ValueError(f"shift_share: industries with zero national {value} in {base} or {end}: {bad}")
-        g = np.log(ne / nb)
-    else:
-        g = pd.Series(national_growth).reindex(w.columns)
-        if g.isna().any():
-            raise ValueError(f"shift_share: national_growth lacks industries {list(g.index[g.isna()])}")
-    s = b.div(b.sum(axis=1), axis=0)
-    return (s @ g).rename("g_hat")
+    have = set(yrs)
+    nat = w.groupby(level="year").sum()
+    sh = w.div(w.sum(axis=1), axis=0)
+    out = []
+    for t0, t1 in pairs:  # a loop over year pairs (at most ~30), not over regions
+        if t0 not in have or t1 not in have:
+            raise ValueError(f"shift_share: years {t0} and {t1} must be in the panel; have {sorted(have)}")
+        if national_growth is None:
+            g = _national_growth(nat, t0, t1, value)
+        else:
+            g = pd.Series(national_growth, dtype=float).reindex(w.columns)
+            if g.isna().any():
+                raise ValueError(f"shift_share: national_growth lacks industries {list(g.index[g.isna()])}")
+        s = sh[yrs == t0].droplevel("year")
+        out.append(pd.DataFrame({"region": s.index, "start": t0, "end": t1, "g_hat": (s @ g).to_numpy()}))
+    return pd.concat(out, ignore_index=True)
+
+
+def shift_share(panel: Panel, base: int, end: int, value: str = "income",
+                national_growth: pd.Series | None = None) -> pd.Series:
+    """g_hat_r = sum_i s_{i,r,base} g_i^US with g_i^US = log(Y_{i,end} / Y_{i,base}) (national totals),
+    indexed by region. ``national_growth`` (industry -> growth) overrides the panel's own national
+    growth. Zero industries: see :func:`shift_share_pairs` (the one implementation)."""
+    d = shift_share_pairs(panel, [(base, end)], value, national_growth)
+    return d.set_index("region")["g_hat"].rename("g_hat")

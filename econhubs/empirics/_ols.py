@@ -132,6 +132,22 @@ def ols(y, X, names=None, *, cov_type: str = "HC1", groups=None, df_absorbed: in
                      label=label, info={"df_resid": df_resid, "rank": rank, "df_absorbed": int(df_absorbed)})
 
 
+def _check_identified(X: np.ndarray, names: list[str], what: str) -> None:
+    """Refuse a rank-deficient design: a pseudo-inverse would report an arbitrary coefficient
+    (e.g. a g_hat of 1e-14 with stars when g_hat is identically zero)."""
+    if len(X) == 0:
+        raise ValueError(f"ols_frame ({what}): no complete observations")
+    scale = np.linalg.norm(X, axis=0)
+    Xs = X / np.where(scale > 0, scale, 1.0)
+    rank = int(np.linalg.matrix_rank(Xs, tol=1e-10 * max(Xs.shape)))
+    if rank == X.shape[1]:
+        return
+    bad = [n for j, n in enumerate(names)
+           if scale[j] == 0 or np.linalg.matrix_rank(np.delete(Xs, j, axis=1), tol=1e-10 * max(Xs.shape)) == rank]
+    raise ValueError(f"ols_frame ({what}): regressors are collinear (rank {rank} < {X.shape[1]}); "
+                     f"not identified: {bad} (rule: each regressor varies independently of the others)")
+
+
 def ols_frame(df: pd.DataFrame, y: str, xs: list[str], *, constant: bool = True, label: str = "",
               cov_type: str = "HC1", cluster: str | None = None) -> OLSResult:
     """OLS on DataFrame columns (rows with missing values in y/xs are dropped and counted)."""
@@ -145,6 +161,7 @@ def ols_frame(df: pd.DataFrame, y: str, xs: list[str], *, constant: bool = True,
     if constant:
         X = np.column_stack([np.ones(len(d)), X])
         names = ["const", *names]
+    _check_identified(X, names, label or y)
     res = ols(d[y].to_numpy(dtype=float), X, names, cov_type=cov_type,
               groups=d[cluster].to_numpy() if cluster else None, label=label, has_constant=constant)
     res.info["dropped_rows"] = int(len(df) - len(d))

@@ -1,17 +1,18 @@
-"""Figures for Facts 2 and 3 (matplotlib, Agg backend, saved as PNG)."""
+"""Figures for Facts 2 and 3, saved as PNG.
+
+Matplotlib's object-oriented API (``matplotlib.figure.Figure``, not ``pyplot``): no backend is
+chosen and no global state is touched on import or when drawing, so the figures work headless and
+leave a user's interactive backend alone. Files are written with ``econhubs.core.atomic_write``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ._fact23 import Fact2Result  # noqa: E402
+from ..core import atomic_write
+from ._fact23 import Fact2Result
 
 
 def _finish(fig, path, synthetic: bool):
@@ -19,11 +20,7 @@ def _finish(fig, path, synthetic: bool):
         fig.text(0.99, 0.01, "SYNTHETIC panel", ha="right", va="bottom", fontsize=8, color="crimson")
     fig.tight_layout()
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.png")
-        fig.savefig(tmp, dpi=130)
-        tmp.replace(path)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=130, format="png"))
     return fig
 
 
@@ -32,7 +29,8 @@ def plot_fact2(res: Fact2Result, path=None, max_points: int = 4000, seed: int = 
     d = res.data
     if len(d) > max_points:
         d = d.sample(max_points, random_state=seed)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
     sc = ax.scatter(d["x"], d["y"], c=d["year"], s=5, alpha=0.35, cmap="viridis")
     s = res.data.sort_values("x")
     ax.plot(s["x"], s["fit"], color="crimson", lw=2.2, label=f"LOWESS (frac={res.frac:g})")
@@ -46,7 +44,8 @@ def plot_fact2(res: Fact2Result, path=None, max_points: int = 4000, seed: int = 
 
 def plot_fact3(tab: pd.DataFrame, path=None):
     """beta_h against the horizon h with 95% confidence intervals (SEs clustered by region)."""
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    fig = Figure(figsize=(6.0, 4.0))
+    ax = fig.subplots()
     h = tab["h"].to_numpy()
     b = tab["beta"].to_numpy()
     err = np.vstack([b - tab["ci_low"].to_numpy(), tab["ci_high"].to_numpy() - b])

@@ -2,7 +2,8 @@
 
 Files (``out_dir``): ``<name>.md``, ``<name>.tex``, ``<name>.csv`` (tidy) for each table,
 ``fact2_lowess.png``, ``fact3_persistence.png``, ``panel_report.txt`` and ``README.md`` (index,
-with the SYNTHETIC label when the panel is synthetic). Writes are atomic (tmp file + replace).
+with the SYNTHETIC label when the panel is synthetic). The whole set is written atomically
+(``econhubs.core.atomic_output_dir``): an interrupted or failed run leaves the previous set intact.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import atomic_write, atomic_write_text
+from ..core import atomic_output_dir, atomic_write, atomic_write_text
 from ._fact1 import fact1, fact1_horizons, fact1_industries
 from ._fact23 import fact2, fact3, specialization_over_time
 from ._plots import plot_fact2, plot_fact3
@@ -24,13 +25,26 @@ def _write(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
+def check_years(years, base: int | None, end: int | None) -> tuple[int, int]:
+    """Base and end years of Fact 1 (defaults: first and last year), or a ValueError naming the rule."""
+    years = sorted(int(y) for y in years)
+    if len(years) < 2:
+        raise ValueError(f"panel: years {years}: Facts 1-3 need at least two years (rule: a panel over time)")
+    base = years[0] if base is None else int(base)
+    end = years[-1] if end is None else int(end)
+    for name, y in (("base", base), ("end", end)):
+        if y not in years:
+            raise ValueError(f"{name} year {y} is not in the panel (years {years})")
+    if not base < end:
+        raise ValueError(f"base year {base} must be before end year {end} (rule: growth from base to end)")
+    return base, end
+
+
 def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int | None = None,
               value: str = "income", horizons=(10, 20, 30, 40, 50, 60, 70), frac: float = 0.3,
               progress=print) -> dict:
     """All tables (dict name -> RegressionTable or DataFrame) and, with ``out_dir``, the files."""
-    years = panel.report.years
-    base = years[0] if base is None else base
-    end = years[-1] if end is None else end
+    base, end = check_years(panel.report.years, base, end)
     say = progress or (lambda *_: None)
     out: dict = {}
     steps = [
@@ -50,10 +64,14 @@ def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int |
             say(f"  {name}: skipped ({e})")
             continue
         say(f"  {name}: {time.perf_counter() - t0:.2f} s")
-    if out_dir is None:
-        return out
-    d = Path(out_dir)
-    d.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        with atomic_output_dir(out_dir, command="econhubs facts") as d:
+            _write_all(out, panel, d)
+    return out
+
+
+def _write_all(out: dict, panel: Panel, d: Path) -> None:
+    """Every table as .md/.tex/.csv, the figures, the panel report and the README index, into ``d``."""
     tag = "SYNTHETIC panel -- not data. " if panel.synthetic else ""
     index = [f"# econhubs facts\n\n{tag}Source: {panel.meta.get('source', 'user panel')}\n\n{panel.report}\n"]
     for name, obj in out.items():
@@ -79,4 +97,3 @@ def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int |
         index.append("![fact 3](fact3_persistence.png)\n")
     _write(d / "panel_report.txt", str(panel.report) + "\n")
     _write(d / "README.md", "\n".join(index))
-    return out

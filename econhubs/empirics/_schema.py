@@ -11,8 +11,9 @@ lack whole years make the panel unbalanced: that is allowed and reported in ``Pa
 The region-level columns may instead sit on the industry rows (one CSV file); they must then
 be constant within each region-year.
 
-Every rule violation raises ``ValueError`` naming the table, the column and the offending rows
-(0-based data-row positions; the CSV line is row + 2 when the file has one header line).
+Every rule violation raises ``ValueError`` naming the table (the file, for :func:`load_panel`), the
+column and the offending rows: data rows counted from 1, header excluded (the CSV line is the data
+row + 1 when the file has one header line), as everywhere in econhubs.
 """
 
 from __future__ import annotations
@@ -24,19 +25,17 @@ import numpy as np
 import pandas as pd
 
 from ..core import check_finite
+from ..core._read_table import data_rows, read_table
 
 KEYS = ["region", "year", "industry"]
 VALUE_COLUMNS = ["income", "employment"]
-REGION_COLUMNS = ["population", "high_skill_share", "old_age_dependency", "female_share"]
-CONTROL_COLUMNS = ["high_skill_share", "old_age_dependency", "female_share"]
+CONTROL_COLUMNS = ["high_skill_share", "old_age_dependency", "female_share"]  # the one list of Fact 1's controls
+REGION_COLUMNS = ["population", *CONTROL_COLUMNS]
 _SHARE_COLUMNS = {"high_skill_share", "female_share"}
 
 
 def _rows(mask, max_show: int = 10) -> str:
-    pos = np.flatnonzero(np.asarray(mask))
-    shown = ", ".join(str(int(p)) for p in pos[:max_show])
-    more = f", ... ({len(pos)} rows in all)" if len(pos) > max_show else ""
-    return f"rows [{shown}{more}]"
+    return data_rows(mask, max_show)
 
 
 def _numeric(table: str, df: pd.DataFrame, col: str) -> pd.Series:
@@ -124,8 +123,7 @@ class Panel:
         return [c for c in VALUE_COLUMNS if c in self.industry.columns]
 
 
-def _validate_industry(df: pd.DataFrame) -> pd.DataFrame:
-    t = "panel"
+def _validate_industry(df: pd.DataFrame, t: str = "panel") -> pd.DataFrame:
     df = df.reset_index(drop=True)
     _keys(t, df, KEYS)
     vals = [c for c in VALUE_COLUMNS if c in df.columns]
@@ -169,23 +167,27 @@ def _validate_regions(df: pd.DataFrame, table: str = "regions") -> pd.DataFrame:
     return out
 
 
-def _regions_from_industry(df: pd.DataFrame) -> pd.DataFrame | None:
+def _regions_from_industry(df: pd.DataFrame, table: str = "panel") -> pd.DataFrame | None:
     cols = [c for c in REGION_COLUMNS if c in df.columns]
     if "population" not in cols:
         return None
     sub = df[["region", "year", *cols]]
     nun = sub.groupby(["region", "year"])[cols].transform("nunique").max(axis=1).to_numpy()
     if (nun > 1).any():
-        raise ValueError(f"panel: region-level columns {cols} vary within a region-year in {_rows(nun > 1)}")
-    return _validate_regions(sub.drop_duplicates(["region", "year"]), table="panel (region-level columns)")
+        raise ValueError(f"{table}: region-level columns {cols} vary within a region-year in {_rows(nun > 1)}")
+    return _validate_regions(sub.drop_duplicates(["region", "year"]), table=f"{table} (region-level columns)")
 
 
-def validate_panel(industry: pd.DataFrame, regions: pd.DataFrame | None = None, *, meta: dict | None = None) -> Panel:
-    """Check both tables against the schema and return a :class:`Panel` with its report."""
+def validate_panel(industry: pd.DataFrame, regions: pd.DataFrame | None = None, *, meta: dict | None = None,
+                   names: tuple[str, str] = ("panel", "regions")) -> Panel:
+    """Check both tables against the schema and return a :class:`Panel` with its report.
+
+    ``names``: how errors call the two tables (:func:`load_panel` passes the file paths)."""
     if not isinstance(industry, pd.DataFrame):
-        raise ValueError(f"panel: expected a pandas DataFrame, got {type(industry).__name__}")
-    ind = _validate_industry(industry)
-    reg = _validate_regions(regions) if regions is not None else _regions_from_industry(industry.reset_index(drop=True))
+        raise ValueError(f"{names[0]}: expected a pandas DataFrame, got {type(industry).__name__}")
+    ind = _validate_industry(industry, names[0])
+    reg = (_validate_regions(regions, names[1]) if regions is not None
+           else _regions_from_industry(industry.reset_index(drop=True), names[0]))
     meta = dict(meta or {})
     years = tuple(int(y) for y in np.sort(ind["year"].unique()))
     regs = ind["region"].unique()
@@ -215,18 +217,12 @@ def load_panel(path: str | Path, regions_path: str | Path | None = None, *, meta
     Columns are read as text first so that a stray non-numeric cell is reported with its row
     instead of silently turning a column into strings or NaN.
     """
-    def read(p):
-        p = Path(p)
-        if not p.exists():
-            raise ValueError(f"load_panel: file not found: {p}")
-        return pd.read_csv(p, dtype=str, keep_default_na=True, skipinitialspace=True)
-
     m = {"source": str(path), "synthetic": False, **(meta or {})}
-    ind = read(path)
-    reg = read(regions_path) if regions_path is not None else None
+    ind = read_table(path, dtype=str, what="panel")
+    reg = read_table(regions_path, dtype=str, what="regions") if regions_path is not None else None
     if reg is not None:
         m["regions_source"] = str(regions_path)
-    return validate_panel(ind, reg, meta=m)
+    return validate_panel(ind, reg, meta=m, names=(str(path), str(regions_path)))
 
 
 def write_panel(panel: Panel, path: str | Path, regions_path: str | Path | None = None) -> None:

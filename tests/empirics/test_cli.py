@@ -1,6 +1,9 @@
+import os
+
 import pandas as pd
 
 from econhubs.empirics import synthetic_panel, write_panel
+from econhubs.cli import main as cli
 from econhubs.empirics._cli import main
 
 
@@ -30,5 +33,35 @@ def test_facts_cli_user_panel_and_bad_panel(tmp_path, capsys):
     bad = pd.read_csv(tmp_path / "ind.csv")
     bad.loc[7, "income"] = -3.0
     bad.to_csv(tmp_path / "bad.csv", index=False)
-    assert main(["--panel", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "o2")]) == 2
-    assert "negative income in rows [7]" in capsys.readouterr().out
+    assert cli(["facts", "--panel", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]
+    assert f"{tmp_path / 'bad.csv'}: negative income in data row 8" in err[0]
+    assert not (tmp_path / "o2").exists()
+
+
+def test_facts_interrupted_run_leaves_previous_output_set(tmp_path, monkeypatch):
+    """Issue 12 item 5: SIGINT during a run into an existing folder left Fact 1 new, Facts 2/3 old."""
+    import econhubs.empirics._report as report
+
+    p = synthetic_panel(30, seed=1, years=(1950, 1970, 1990))
+    write_panel(p, tmp_path / "ind.csv", tmp_path / "reg.csv")
+    args = ["--panel", str(tmp_path / "ind.csv"), "--regions", str(tmp_path / "reg.csv")]
+    out = tmp_path / "facts"
+    assert main([*args, "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "plot_fact3", interrupt)  # after fact1..fact2 files are written
+    assert cli(["facts", *args, "--base", "1970", "--out", str(out)]) == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["facts", "ind.csv", "reg.csv"]  # no partial folder
+    assert oct((out / "fact1.md").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    m = os.umask(0o022)
+    os.umask(m)
+    return m

@@ -148,3 +148,38 @@ def test_planted_growth_coefficients_recovered(big):
     m2 = fact1(strong).models[0]
     j = m2.names.index("gini")
     assert abs(m2.params[j] + 1.0) < 3 * m2.bse[j] and m2.params[j] + 3 * m2.bse[j] < 0
+
+
+@pytest.mark.parametrize("base,end,years,pattern", [
+    (2020, 1950, (1950, 2020), r"base year 2020 must be before end year 1950"),
+    (1950, 1950, (1950, 2020), r"base year 1950 must be before end year 1950"),
+    (None, None, (1950,), r"need at least two years"),
+    (1940, None, (1950, 2020), r"base year 1940 is not in the panel"),
+])
+def test_run_facts_refuses_nonsense_years(base, end, years, pattern, tmp_path):
+    """Issue 12 item 2: --base 2020 --end 1950 printed a regression with stars (g_hat 1e-14 ***)."""
+    from econhubs.empirics import fact1, run_facts
+
+    panel = synthetic_panel(30, seed=2, years=(1950, 2020))
+    if len(years) == 1:  # a one-year panel
+        keep = lambda df: df[df["year"].isin(years)]  # noqa: E731
+        panel = validate_panel(keep(panel.industry), keep(panel.regions))
+    with pytest.raises(ValueError, match=pattern):
+        run_facts(panel, tmp_path / "o", base=base, end=end, progress=None)
+    assert not (tmp_path / "o").exists()
+    if base is not None and end is not None and base in years and end in years:
+        with pytest.raises(ValueError, match=pattern):
+            fact1(panel, base, end)
+
+
+def test_collinear_regressor_is_refused_not_starred():
+    """A regressor that is identically zero (g_hat when base == end) has no coefficient."""
+    from econhubs.empirics import ols_frame
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"y": rng.normal(size=50), "x": rng.normal(size=50), "g_hat": 0.0})
+    with pytest.raises(ValueError, match=r"collinear \(rank 2 < 3\); not identified: \['g_hat'\]"):
+        ols_frame(d, "y", ["x", "g_hat"])
+    d["x2"] = 2 * d["x"]
+    with pytest.raises(ValueError, match=r"not identified: \['x', 'x2'\]"):
+        ols_frame(d, "y", ["x", "x2"])

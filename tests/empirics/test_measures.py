@@ -84,3 +84,26 @@ def test_specialization_tradable_split_and_missing_cells_count_as_zero():
     b = specialization(p).iloc[0]
     assert p.report.zero_filled_cells == 1 and not p.report.balanced
     assert a["gini"] == pytest.approx(b["gini"]) and a["hhi"] == pytest.approx(b["hhi"])
+
+
+def test_shift_share_zero_industries_one_behaviour():
+    """Issue 13: _measures raised on zero industries while _fact1's copy mapped inf to 0. One rule now:
+    an industry absent nationally in the base year contributes 0 (all its base shares are 0); one that
+    vanishes by the end year (g = -inf) is an error. Fact 1's g_hat is the same function."""
+    from econhubs.empirics import cross_section, shift_share_pairs
+
+    new = pd.DataFrame({"region": ["A", "A", "A", "B", "B", "B"] * 2, "year": [1950] * 6 + [2020] * 6,
+                        "industry": ["x", "y", "z"] * 4,
+                        "income": [3.0, 1.0, 0.0, 1.0, 1.0, 0.0, 6.0, 1.0, 2.0, 2.0, 4.0, 1.0]})
+    p = validate_panel(new)
+    g = shift_share(p, 1950, 2020)
+    gx, gy = np.log(8 / 4), np.log(5 / 2)  # z is absent in 1950 and contributes 0
+    assert g["A"] == pytest.approx(0.75 * gx + 0.25 * gy) and g["B"] == pytest.approx(0.5 * gx + 0.5 * gy)
+    pairs = shift_share_pairs(p, [(1950, 2020)]).set_index("region")["g_hat"]
+    np.testing.assert_array_equal(pairs.to_numpy(), g.to_numpy())
+    np.testing.assert_allclose(cross_section(p, 1950, 2020).set_index("region")["g_hat"], g, rtol=0, atol=0)
+    gone = validate_panel(new.assign(year=2020 + 1950 - new["year"]))  # z present in 1950, zero in 2020
+    with pytest.raises(ValueError, match=r"positive national income in 1950 but zero in 2020: \['z'\]"):
+        shift_share(gone, 1950, 2020)
+    with pytest.raises(ValueError, match=r"zero in 2020: \['z'\]"):
+        cross_section(gone, 1950, 2020)

@@ -16,14 +16,14 @@ def _df():
 def test_duplicate_keys_named_by_row():
     df = _df()
     df.loc[17, ["region", "year", "industry"]] = df.loc[3, ["region", "year", "industry"]].to_numpy()
-    with pytest.raises(ValueError, match=re.escape("duplicate (region, year, industry) keys in rows [3, 17]")):
+    with pytest.raises(ValueError, match=re.escape("duplicate (region, year, industry) keys in data rows 4, 18")):
         validate_panel(df)
 
 
 def test_negative_income_named_by_row():
     df = _df()
     df.loc[[5, 21], "income"] = -1.0
-    with pytest.raises(ValueError, match=re.escape("negative income in rows [5, 21]")):
+    with pytest.raises(ValueError, match=re.escape("negative income in data rows 6, 22")):
         validate_panel(df)
 
 
@@ -31,22 +31,22 @@ def test_missing_year_and_non_integer_year():
     df = _df()
     df["year"] = df["year"].astype(float)
     df.loc[2, "year"] = np.nan
-    with pytest.raises(ValueError, match=re.escape("missing values in column 'year' in rows [2]")):
+    with pytest.raises(ValueError, match=re.escape("missing values in column 'year' in data row 3")):
         validate_panel(df)
     df.loc[2, "year"] = 1950.5
-    with pytest.raises(ValueError, match=re.escape("non-integer years in rows [2]")):
+    with pytest.raises(ValueError, match=re.escape("non-integer years in data row 3")):
         validate_panel(df)
 
 
 def test_non_numeric_column_named_by_row(tmp_path):
     df = _df().astype({"income": object})
     df.loc[4, "income"] = "abc"
-    with pytest.raises(ValueError, match=re.escape("non-numeric values in column 'income' in rows [4] (e.g. 'abc')")):
+    with pytest.raises(ValueError, match=re.escape("non-numeric values in column 'income' in data row 5 (e.g. 'abc')")):
         validate_panel(df)
     path = tmp_path / "p.csv"
     df.loc[4, "income"] = "12x"
     df.to_csv(path, index=False)
-    with pytest.raises(ValueError, match=re.escape("column 'income' in rows [4]")):
+    with pytest.raises(ValueError, match=re.escape("column 'income' in data row 5")):
         load_panel(path)
 
 
@@ -57,10 +57,10 @@ def test_missing_columns_and_bad_regions_table():
         validate_panel(_df().drop(columns="income"))
     reg = pd.DataFrame({"region": ["R0", "R1"], "year": [1950, 1950], "population": [10.0, 5.0],
                         "female_share": [0.3, 1.2]})
-    with pytest.raises(ValueError, match=re.escape("regions: female_share must be in [0, 1]; violated in rows [1]")):
+    with pytest.raises(ValueError, match=re.escape("regions: female_share must be in [0, 1]; violated in data row 2")):
         validate_panel(_df(), reg)
     reg2 = pd.DataFrame({"region": ["R0", "R0"], "year": [1950, 1950], "population": [1.0, 2.0]})
-    with pytest.raises(ValueError, match=re.escape("regions: duplicate (region, year) keys in rows [0, 1]")):
+    with pytest.raises(ValueError, match=re.escape("regions: duplicate (region, year) keys in data rows 1, 2")):
         validate_panel(_df(), reg2)
 
 
@@ -70,7 +70,7 @@ def test_single_file_region_columns_must_be_constant():
     p = validate_panel(df)
     assert p.regions is not None and len(p.regions) == 10
     df.loc[1, "population"] = 50.0  # R0 1950 rows are 0..3
-    with pytest.raises(ValueError, match=re.escape("vary within a region-year in rows [0, 1, 2, 3]")):
+    with pytest.raises(ValueError, match=re.escape("vary within a region-year in data rows 1, 2, 3, 4")):
         validate_panel(df)
 
 
