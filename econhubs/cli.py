@@ -17,7 +17,8 @@ import sys
 import traceback
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "hubs": ("econhubs.spatial._cli_hubs", "solve the sectoral-hubs default economy (382 US metros x 22 industries x 2 occupations)"),
+    "hubs": ("econhubs.spatial._cli_hubs",
+             "solve the sectoral-hubs default economy (382 US metros x 22 industries x 2 occupations)"),
     "cprs": ("econhubs.spatial._cli_cprs", "CPRS 2007 US calibration: counterfactuals and elasticity sweeps"),
     "tradeoff": ("econhubs.dynamic._cli", "regional specialization trade-off: time iteration, diagnostics, IRFs"),
     "facts": ("econhubs.empirics._cli", "empirical specialization facts 1-3: tables and figures"),

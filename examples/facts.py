@@ -7,7 +7,14 @@
 import sys
 
 from econhubs.empirics import (
-    fact1, fact2, fact3, load_panel, plot_fact2, plot_fact3, specialization_over_time, synthetic_panel,
+    fact1,
+    fact2,
+    fact3,
+    load_panel,
+    plot_fact2,
+    plot_fact3,
+    specialization_over_time,
+    synthetic_panel,
 )
 
 if len(sys.argv) > 1:

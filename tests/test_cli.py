@@ -45,7 +45,8 @@ def test_facts_refuses_one_year_panel(tmp_path, capsys):
 
 @pytest.mark.parametrize("content,pattern", [
     (b"", "the file is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)), "not a CSV text file: it is a PNG image"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)),
+     "not a CSV text file: it is a PNG image"),
     (b"region,year,industry,income\n", "header only, no data rows"),
     (b"region;year;industry;income\nA;1950;x;1\n", "missing required column(s)"),
 ])

@@ -28,3 +28,4 @@ from ._tables import (
     to_latex as to_latex,
     to_markdown as to_markdown,
 )
+from ._read_table import data_rows as data_rows, pick_file as pick_file, read_table as read_table

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float
 
-from econhubs.core import check_range, check_shape
-from econhubs.core._read_table import data_rows, pick_file, read_table
+from econhubs.core import check_range, check_shape, data_rows, pick_file, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "cprs2007"
 
@@ -166,7 +165,8 @@ def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
     if bad.any():
         n = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{fn['final_demand_share']}: {_rows_of(frames['final_demand_share'], region=regions[n])}: "
-                         f"shares of region {regions[n]!r} sum to {a_sum[n]:.8g} (rule: final-demand shares sum to one)")
+                         f"shares of region {regions[n]!r} sum to {a_sum[n]:.8g} "
+                         "(rule: final-demand shares sum to one)")
     io = arr["io_matrix"]
     col, row = io.sum(axis=0), io.sum(axis=1)
     bad = np.abs(col - 1.0) > 1e-3
@@ -183,14 +183,18 @@ def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
         bad = (a < lo) | ((a > hi) if hi is not None else False)
         if np.any(bad):
             r = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{fn[key]}: value {a[r]!r} at cell {r} out of [{lo}, {hi}] "
-                             f"({_rows_of(frames[key], **{c: labels[_AXIS[c]][np.unravel_index(r, arr[key].shape)[i]] for i, c in enumerate(_SCHEMA[key])})})")
+            cell = np.unravel_index(r, arr[key].shape)
+            where = {c: labels[_AXIS[c]][cell[i]] for i, c in enumerate(_SCHEMA[key])}
+            raise ValueError(f"{fn[key]}: {_rows_of(frames[key], **where)}: column 'value': {a[r]!r} out of "
+                             f"[{lo}, {hi}] (rule: {key} in range)")
     trade = arr["bilateral_trade"]
-    for what, tot, col_name in (("gross output", trade.sum(axis=1), "source"), ("expenditure", trade.sum(axis=2), "destination")):
+    for what, tot, col_name in (("gross output", trade.sum(axis=1), "source"),
+                                ("expenditure", trade.sum(axis=2), "destination")):
         zero = np.argwhere(tot <= 0)
         if len(zero):
             j, n = (int(v) for v in zero[0])
-            raise ValueError(f"{fn['bilateral_trade']}: {_rows_of(frames['bilateral_trade'], sector=sectors[j], **{col_name: regions[n]})}: "
+            rows = _rows_of(frames["bilateral_trade"], sector=sectors[j], **{col_name: regions[n]})
+            raise ValueError(f"{fn['bilateral_trade']}: {rows}: "
                              f"sector {sectors[j]!r} x region {regions[n]!r} has zero {what} ({len(zero)} such cells; "
                              "rule: every cell is interior, aggregate sectors or regions otherwise)")
     if emp["value"].groupby(emp["region"].astype(str)).sum().le(0).any():
@@ -223,5 +227,6 @@ def load_cprs_table(name: str, cal: CPRSCalibration, path: str | Path | None = N
     elif name == "north_dakota_lambda":
         f, cols = _find(d / "applications", name), ("sector",)
     else:
-        raise ValueError(f"unknown CPRS table {name!r}; expected one of {[*KAPPA_SCENARIOS, 'measured_tfp_2002_2007', 'north_dakota_lambda']}")
+        known = [*KAPPA_SCENARIOS, "measured_tfp_2002_2007", "north_dakota_lambda"]
+        raise ValueError(f"unknown CPRS table {name!r}; expected one of {known}")
     return _to_array(_read(f, cols), str(f), cols, (cal.sectors, cal.regions))

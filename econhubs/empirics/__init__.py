@@ -45,5 +45,13 @@ from ._schema import (
     validate_panel as validate_panel,
     write_panel as write_panel,
 )
-from ._synthetic import PLANTED_GROWTH as PLANTED_GROWTH, PLANTED_LEVEL as PLANTED_LEVEL, synthetic_panel as synthetic_panel
-from ._tables import RegressionTable as RegressionTable, frame_to_latex as frame_to_latex, frame_to_markdown as frame_to_markdown
+from ._synthetic import (
+    PLANTED_GROWTH as PLANTED_GROWTH,
+    PLANTED_LEVEL as PLANTED_LEVEL,
+    synthetic_panel as synthetic_panel,
+)
+from ._tables import (
+    RegressionTable as RegressionTable,
+    frame_to_latex as frame_to_latex,
+    frame_to_markdown as frame_to_markdown,
+)

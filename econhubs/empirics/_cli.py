@@ -13,8 +13,10 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="econhubs facts", description=__doc__.splitlines()[0])
-    ap.add_argument("--panel", help="industry CSV (region, year, industry, income[, employment]); default: SYNTHETIC panel")
-    ap.add_argument("--regions", help="regions CSV (region, year, population[, high_skill_share, old_age_dependency, female_share])")
+    ap.add_argument("--panel",
+                    help="industry CSV (region, year, industry, income[, employment]); default: SYNTHETIC panel")
+    ap.add_argument("--regions",
+                    help="regions CSV (region, year, population[, high_skill_share, old_age_dependency, female_share])")
     ap.add_argument("--out", default=str(Path("econhubs_output") / "facts"),
                     help="output folder, replaced whole by a complete run (default econhubs_output/facts)")
     ap.add_argument("--value", default="income", choices=["income", "employment"], help="measure shares of")

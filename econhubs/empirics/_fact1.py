@@ -52,7 +52,8 @@ def region_year_frame(panel: Panel, value: str = "income", tradable=None) -> pd.
     return df
 
 
-def cross_section(panel: Panel, base: int = 1950, end: int = 2020, value: str = "income", tradable=None) -> pd.DataFrame:
+def cross_section(panel: Panel, base: int = 1950, end: int = 2020, value: str = "income",
+                  tradable=None) -> pd.DataFrame:
     """One row per region present in both years: base measures and controls, growth, g_hat."""
     if not base < end:
         raise ValueError(f"Fact 1: base year {base} must be before end year {end} (rule: growth from base to end)")

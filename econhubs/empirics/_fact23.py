@@ -65,7 +65,8 @@ class Fact2Result:
                              "avg_slope_p10_p90": slope})
 
 
-def fact2(panel: Panel, value: str = "income", frac: float = 0.3, it: int = 3, normalise: str = "zscore") -> Fact2Result:
+def fact2(panel: Panel, value: str = "income", frac: float = 0.3, it: int = 3,
+          normalise: str = "zscore") -> Fact2Result:
     """LOWESS of normalised Gini (y) on normalised log income per capita (x), region x year pooled
     (normalised within each year, so that common trends drop out)."""
     ry = region_year_frame(panel, value).dropna(subset=["gini", "income_pc"])
@@ -77,7 +78,8 @@ def fact2(panel: Panel, value: str = "income", frac: float = 0.3, it: int = 3, n
     return Fact2Result(d.reset_index(drop=True), frac, normalise, panel.synthetic)
 
 
-def lagged_rca(panel: Panel, h: int, value: str = "income", rank_within: str = "year", r: pd.DataFrame | None = None) -> pd.DataFrame:
+def lagged_rca(panel: Panel, h: int, value: str = "income", rank_within: str = "year",
+               r: pd.DataFrame | None = None) -> pd.DataFrame:
     """log rank RCA at t with its value at t-h (inner join on region, industry)."""
     r = rca(panel, value, rank_within) if r is None else r
     lag = r[["region", "industry", "year", "log_rank_rca"]].rename(columns={"log_rank_rca": "log_rank_rca_lag"})

@@ -47,6 +47,7 @@ def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int |
     base, end = check_years(panel.report.years, base, end)
     say = progress or (lambda *_: None)
     out: dict = {}
+    skipped: dict[str, str] = {}
     steps = [
         ("table1_specialization_over_time", lambda: specialization_over_time(panel)),
         ("fact1", lambda: fact1(panel, base, end, value)),
@@ -62,15 +63,16 @@ def run_facts(panel: Panel, out_dir=None, *, base: int | None = None, end: int |
             out[name] = fn()
         except ValueError as e:  # e.g. no tradable flags or no industry groups for a user panel
             say(f"  {name}: skipped ({e})")
+            skipped[name] = str(e)
             continue
         say(f"  {name}: {time.perf_counter() - t0:.2f} s")
     if out_dir is not None:
         with atomic_output_dir(out_dir, command="econhubs facts") as d:
-            _write_all(out, panel, d)
+            _write_all(out, panel, d, skipped)
     return out
 
 
-def _write_all(out: dict, panel: Panel, d: Path) -> None:
+def _write_all(out: dict, panel: Panel, d: Path, skipped: dict[str, str]) -> None:
     """Every table as .md/.tex/.csv, the figures, the panel report and the README index, into ``d``."""
     tag = "SYNTHETIC panel -- not data. " if panel.synthetic else ""
     index = [f"# econhubs facts\n\n{tag}Source: {panel.meta.get('source', 'user panel')}\n\n{panel.report}\n"]
@@ -82,7 +84,8 @@ def _write_all(out: dict, panel: Panel, d: Path) -> None:
             md = f"**{cap}**\n\n" + frame_to_markdown(obj, digits=4)
             tex, tidy = frame_to_latex(obj, digits=4, caption=cap), obj
         else:  # Fact 2
-            cap = "fact 2: LOWESS of normalised Gini on normalised log income p.c." + (" (SYNTHETIC panel)" if panel.synthetic else "")
+            cap = "fact 2: LOWESS of normalised Gini on normalised log income p.c."
+            cap += " (SYNTHETIC panel)" if panel.synthetic else ""
             summ = obj.summary()
             md = f"**{cap}**\n\n" + frame_to_markdown(summ, digits=4)
             tex, tidy = frame_to_latex(summ, digits=4, caption=cap), obj.data
@@ -95,5 +98,7 @@ def _write_all(out: dict, panel: Panel, d: Path) -> None:
     if "fact3" in out:
         plot_fact3(out["fact3"], d / "fact3_persistence.png")
         index.append("![fact 3](fact3_persistence.png)\n")
+    if skipped:
+        index.append("**Skipped tables**\n\n" + "\n".join(f"- {k}: {v}" for k, v in skipped.items()) + "\n")
     _write(d / "panel_report.txt", str(panel.report) + "\n")
     _write(d / "README.md", "\n".join(index))

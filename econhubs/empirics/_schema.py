@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import check_finite
-from ..core._read_table import data_rows, read_table
+from ..core import check_finite, data_rows, read_table
 
 KEYS = ["region", "year", "industry"]
 VALUE_COLUMNS = ["income", "employment"]

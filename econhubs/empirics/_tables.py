@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..core import format_cell, sig_digits, tex_escape, to_latex, to_markdown

@@ -77,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="only 6 regions and 6 sectors")
     ap.add_argument("--size", type=float, default=0.1,
                     help="productivity shock size s, productivity 1 + s (default 0.1 = 10%%; nonzero, > -1)")
-    ap.add_argument("--data", default=None, help="folder with a CPRS-schema calibration (default: the shipped 2007 data)")
-    ap.add_argument("--chunk", type=int, default=8, help="shocks per compiled batch (Ctrl-C acts between batches; default 8)")
+    ap.add_argument("--data", default=None,
+                    help="folder with a CPRS-schema calibration (default: the shipped 2007 data)")
+    ap.add_argument("--chunk", type=int, default=8,
+                    help="shocks per compiled batch (Ctrl-C acts between batches; default 8)")
     ap.add_argument("--no-figure", action="store_true", help="skip the bar chart")
     a = ap.parse_args(argv)
     size = check_size(a.size)
@@ -104,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     with atomic_output_dir(a.out, command="econhubs cprs") as d:
         for axis, tab in tables.items():
             atomic_write(d / f"cprs_{axis}_elasticities.csv", lambda tmp: tab.to_csv(tmp, float_format="%.10g"))
-            atomic_write_text(d / f"cprs_{axis}_elasticities.md",
-                              to_markdown(tab[COLUMNS], floatfmt=".4f", index=True, align=["l"] + ["r"] * len(COLUMNS)))
+            md = to_markdown(tab[COLUMNS], floatfmt=".4f", index=True, align=["l"] + ["r"] * len(COLUMNS))
+            atomic_write_text(d / f"cprs_{axis}_elasticities.md", md)
         if not a.no_figure:
             figure(tables["region"], d / "cprs_region_welfare_elasticities.png",
                    f"CPRS: welfare elasticity of a {100 * size:g}% regional productivity shock", size)

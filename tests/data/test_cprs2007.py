@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econhubs.data._cprs2007 import DATA_DIR, _SCHEMA, load_cprs2007, load_cprs_table
+from econhubs.data._cprs2007 import _SCHEMA, DATA_DIR, load_cprs2007, load_cprs_table
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,8 @@ def test_rejects_zero_gross_output_cell(tmp_path):
     d = _copy(tmp_path)
     zero = lambda df: df.assign(value=df.value.where(~((df.sector == "Printing") & (df.source == "Alaska")), 0.0))  # noqa: E731
     _edit(d, "bilateral_trade", zero)
-    with pytest.raises(ValueError, match=r"bilateral_trade.csv: data rows .*'Printing' x region 'Alaska' has zero gross output"):
+    with pytest.raises(ValueError, match=r"bilateral_trade.csv: data rows .*'Printing' x region 'Alaska' has zero "
+                                         r"gross output"):
         load_cprs2007(d)
 
 

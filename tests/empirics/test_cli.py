@@ -2,8 +2,8 @@ import os
 
 import pandas as pd
 
-from econhubs.empirics import synthetic_panel, write_panel
 from econhubs.cli import main as cli
+from econhubs.empirics import synthetic_panel, write_panel
 from econhubs.empirics._cli import main
 
 

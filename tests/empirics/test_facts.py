@@ -5,8 +5,21 @@ import statsmodels.api as sm
 from statsmodels.nonparametric.smoothers_lowess import lowess as sm_lowess
 
 from econhubs.empirics import (
-    INDUSTRY_GROUPS, PLANTED_GROWTH, cross_section, fact1, fact1_horizons, fact1_industries, fact2, fact3,
-    levels_wide, rca, shift_share, specialization, specialization_over_time, synthetic_panel, us_industries,
+    INDUSTRY_GROUPS,
+    PLANTED_GROWTH,
+    cross_section,
+    fact1,
+    fact1_horizons,
+    fact1_industries,
+    fact2,
+    fact3,
+    levels_wide,
+    rca,
+    shift_share,
+    specialization,
+    specialization_over_time,
+    synthetic_panel,
+    us_industries,
     validate_panel,
 )
 
@@ -27,7 +40,8 @@ def big():
 
 def _sm(d, y, xs, cov="HC1", groups=None):
     X = sm.add_constant(d[xs].to_numpy(float), has_constant="add")
-    return sm.OLS(d[y].to_numpy(float), X).fit(cov_type=cov, cov_kwds={"groups": groups} if groups is not None else None)
+    kw = {"groups": groups} if groups is not None else None
+    return sm.OLS(d[y].to_numpy(float), X).fit(cov_type=cov, cov_kwds=kw)
 
 
 def _check(mine, ref):
