@@ -10,9 +10,9 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from .core import (  # noqa: E402
+    RESULTS as RESULTS,
     ConvergenceError as ConvergenceError,
     Newton as Newton,
-    RESULTS as RESULTS,
     Solution as Solution,
     root_find as root_find,
 )

@@ -1,5 +1,10 @@
 """Solver core: no economics here. Models call these; nothing here imports a model."""
 
+from ._atomic import (
+    atomic_output_dir as atomic_output_dir,
+    atomic_write as atomic_write,
+    atomic_write_text as atomic_write_text,
+)
 from ._checks import (
     check_finite as check_finite,
     check_not_equal as check_not_equal,
@@ -8,12 +13,8 @@ from ._checks import (
     check_shape as check_shape,
     check_sums_to_one as check_sums_to_one,
 )
-from ._atomic import atomic_write as atomic_write, atomic_write_text as atomic_write_text
-from ._atomic import atomic_output_dir as atomic_output_dir
 from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint, fixed_point as fixed_point
-from ._newton import RESULTS as RESULTS, Newton as Newton
-from ._root_find import Solution as Solution, check_solution as check_solution, root_find as root_find
 from ._interp import interp as interp, interp_weights as interp_weights
 from ._markov import (
     kron_chain as kron_chain,
@@ -21,6 +22,9 @@ from ._markov import (
     stationary_distribution as stationary_distribution,
     tauchen as tauchen,
 )
+from ._newton import RESULTS as RESULTS, Newton as Newton
+from ._read_table import data_rows as data_rows, pick_file as pick_file, read_table as read_table
+from ._root_find import Solution as Solution, check_solution as check_solution, root_find as root_find
 from ._tables import (
     format_cell as format_cell,
     sig_digits as sig_digits,
@@ -28,4 +32,3 @@ from ._tables import (
     to_latex as to_latex,
     to_markdown as to_markdown,
 )
-from ._read_table import data_rows as data_rows, pick_file as pick_file, read_table as read_table
