@@ -32,8 +32,13 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN = {"python": "python", "py": "python", "bash": "bash", "sh": "bash", "shell": "bash"}
 TIMEOUT_S = 900
 
-# Files that fail today in parts owned by other helpers (they fix them on their branches).
-XFAIL: dict[str, str] = {}
+# Files that fail on main 9c3f2c4 in parts owned by other helpers, who fix them on their branches
+# (issue 12 item 7); the lead deletes each entry when that branch merges. run=False: never finishes.
+XFAIL: dict[str, tuple[str, bool]] = {
+    "docs/hubs.md": ("metros: NameError 'j' in the API block", True),
+    "docs/hubs_default_data.md": ("metros: NameError 'lat' in the API block; a fence without a language tag", True),
+    "docs/tradeoff.md": ("dyn: blocks 2-3 lack imports and block 3 never finishes", False),
+}
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,8 @@ def _params():
         blocks = extract_blocks(path.read_text(encoding="utf-8"))
         marks = [pytest.mark.slow] if any(b.slow for b in blocks) else []
         if rel in XFAIL:
-            marks.append(pytest.mark.xfail(reason=XFAIL[rel], strict=False))
+            reason, run = XFAIL[rel]
+            marks.append(pytest.mark.xfail(reason=reason, strict=False, run=run))
         out.append(pytest.param(path, id=rel, marks=marks))
     return out
 
