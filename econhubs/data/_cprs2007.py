@@ -138,28 +138,9 @@ def _rows_of(df: pd.DataFrame, **match: str) -> str:
     return data_rows(mask, max_show=4) if mask.any() else "no rows"
 
 
-def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
-    """Read and validate a CPRS calibration; ``None`` reads the shipped 2007 US data.
-
-    Labels come from ``employment`` (first-appearance order); every other table must use
-    the same sectors and regions. Rules (each error names file, row and rule): labels
-    present and known, no duplicates or absent cells, finite non-negative values, final-demand
-    shares sum to one in each region, each IO column (destination sector) sums to one (a
-    matrix whose rows do instead is reported as transposed), value-added and structures
-    shares in (0, 1], portfolio shares in [0, 1], dispersions 1/theta > 0, and positive gross
-    output and expenditure in every sector x region cell (Eaton-Kortum needs interior shares).
-    """
-    d = DATA_DIR if path is None else Path(path)
-    if not d.is_dir():
-        raise FileNotFoundError(f"calibration directory not found: {d}")
-    files = {k: _find(d, k) for k in _SCHEMA}
-    frames = {k: _read(p, _SCHEMA[k]) for k, p in files.items()}
-    emp = frames["employment"]
-    labels = (tuple(pd.unique(emp["sector"].astype(str))), tuple(pd.unique(emp["region"].astype(str))))
-    arr = {k: _to_array(frames[k], str(files[k]), _SCHEMA[k], labels) for k in _SCHEMA}
+def _check_shares(arr: dict, frames: dict, fn: dict, labels: tuple) -> None:
+    """Final-demand shares sum to one per region, IO columns sum to one, shares and dispersions in range."""
     sectors, regions = labels
-    fn = {k: str(files[k]) for k in files}
-
     a_sum = arr["final_demand_share"].sum(axis=0)
     bad = np.abs(a_sum - 1.0) > 1e-6
     if bad.any():
@@ -187,6 +168,33 @@ def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
             where = {c: labels[_AXIS[c]][cell[i]] for i, c in enumerate(_SCHEMA[key])}
             raise ValueError(f"{fn[key]}: {_rows_of(frames[key], **where)}: column 'value': {a[r]!r} out of "
                              f"[{lo}, {hi}] (rule: {key} in range)")
+
+
+def load_cprs2007(path: str | Path | None = None) -> CPRSCalibration:
+    """Read and validate a CPRS calibration; ``None`` reads the shipped 2007 US data.
+
+    Labels come from ``employment`` (first-appearance order); every other table must use
+    the same sectors and regions. Rules (each error names file, row and rule): labels
+    present and known, no duplicates or absent cells, finite non-negative values, final-demand
+    shares sum to one in each region, each IO column (destination sector) sums to one (a
+    matrix whose rows do instead is reported as transposed), value-added and structures
+    shares in (0, 1], portfolio shares in [0, 1], dispersions 1/theta > 0, and positive gross
+    output and expenditure in every sector x region cell (Eaton-Kortum needs interior shares).
+    """
+    d = DATA_DIR if path is None else Path(path)
+    if not d.is_dir():
+        raise FileNotFoundError(f"calibration directory not found: {d}")
+    files = {k: _find(d, k) for k in _SCHEMA}
+    frames = {k: _read(p, _SCHEMA[k]) for k, p in files.items()}
+    emp = frames["employment"]
+    labels = (tuple(pd.unique(emp["sector"].astype(str))), tuple(pd.unique(emp["region"].astype(str))))
+    arr = {k: _to_array(frames[k], str(files[k]), _SCHEMA[k], labels) for k in _SCHEMA}
+    sectors, regions = labels
+    fn = {k: str(files[k]) for k in files}
+
+    _check_shares(arr, frames, fn, labels)
+    io = arr["io_matrix"]
+    col = io.sum(axis=0)
     trade = arr["bilateral_trade"]
     for what, tot, col_name in (("gross output", trade.sum(axis=1), "source"),
                                 ("expenditure", trade.sum(axis=2), "destination")):

@@ -63,37 +63,11 @@ def _as_groups(groups, n: int) -> np.ndarray:
     return np.unique(g, return_inverse=True)[1]
 
 
-def ols(y, X, names=None, *, cov_type: str = "HC1", groups=None, df_absorbed: int = 0,
-        tss=None, label: str = "", has_constant: bool | None = None) -> OLSResult:
-    """Least squares of y on the columns of X (add the constant yourself).
-
-    df_absorbed: number of fixed-effect parameters already partialled out of y and X (their
-    rank); they count in k for HC1/cluster corrections and in the residual degrees of freedom.
-    tss: total sum of squares for R^2 (defaults to the centred TSS of y when X holds a constant
-    column, otherwise uncentred).
-    """
-    y = np.asarray(y, dtype=float).reshape(-1)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
+def _covariance(X: np.ndarray, e: np.ndarray, pinv_x: np.ndarray, cov_type: str, groups,
+                df_resid: int) -> tuple[np.ndarray, int | None]:
+    """The covariance of the module docstring for ``cov_type`` (and the number of clusters)."""
     n, p = X.shape
-    if y.shape[0] != n:
-        raise ValueError(f"ols: y has {y.shape[0]} rows, X has {n}")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(X))):
-        bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(X).all(axis=1))
-        raise ValueError(f"ols: NaN or inf in the data in rows {bad[:10].tolist()} ({len(bad)} rows)")
-    if cov_type not in _COV_TYPES:
-        raise ValueError(f"ols: cov_type must be one of {_COV_TYPES}, got {cov_type!r}")
-    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(p))
-    pinv_x = np.linalg.pinv(X, rcond=1e-15)
-    beta = pinv_x @ y
     bread = pinv_x @ pinv_x.T  # (X'X)^+
-    rank = int(np.linalg.matrix_rank(X))
-    e = y - X @ beta
-    k = rank + int(df_absorbed)
-    df_resid = n - k
-    if df_resid <= 0:
-        raise ValueError(f"ols: {n} observations for {k} parameters; no residual degrees of freedom")
     n_clusters = None
     if cov_type == "nonrobust":
         cov = bread * (e @ e) / df_resid
@@ -118,6 +92,40 @@ def ols(y, X, names=None, *, cov_type: str = "HC1", groups=None, df_absorbed: in
         cov = bread @ meat @ bread
         if cov_type == "HC1":
             cov = cov * n / df_resid
+    return cov, n_clusters
+
+
+def ols(y, X, names=None, *, cov_type: str = "HC1", groups=None, df_absorbed: int = 0,
+        tss=None, label: str = "", has_constant: bool | None = None) -> OLSResult:
+    """Least squares of y on the columns of X (add the constant yourself).
+
+    df_absorbed: number of fixed-effect parameters already partialled out of y and X (their
+    rank); they count in k for HC1/cluster corrections and in the residual degrees of freedom.
+    tss: total sum of squares for R^2 (defaults to the centred TSS of y when X holds a constant
+    column, otherwise uncentred).
+    """
+    y = np.asarray(y, dtype=float).reshape(-1)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    n, p = X.shape
+    if y.shape[0] != n:
+        raise ValueError(f"ols: y has {y.shape[0]} rows, X has {n}")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(X))):
+        bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(X).all(axis=1))
+        raise ValueError(f"ols: NaN or inf in the data in rows {bad[:10].tolist()} ({len(bad)} rows)")
+    if cov_type not in _COV_TYPES:
+        raise ValueError(f"ols: cov_type must be one of {_COV_TYPES}, got {cov_type!r}")
+    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(p))
+    pinv_x = np.linalg.pinv(X, rcond=1e-15)
+    beta = pinv_x @ y
+    rank = int(np.linalg.matrix_rank(X))
+    e = y - X @ beta
+    k = rank + int(df_absorbed)
+    df_resid = n - k
+    if df_resid <= 0:
+        raise ValueError(f"ols: {n} observations for {k} parameters; no residual degrees of freedom")
+    cov, n_clusters = _covariance(X, e, pinv_x, cov_type, groups, df_resid)
     bse = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     if has_constant is None:
         has_constant = bool(np.any(np.all(X == X[0:1], axis=0) & (X[0] != 0)))

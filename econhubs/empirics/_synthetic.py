@@ -79,7 +79,11 @@ def _national_targets(years):
 def synthetic_panel(n_regions: int = 722, years=tuple(range(1950, 2021, 10)), seed: int = 0, *,
                     beta_growth: float = PLANTED_GROWTH["gini"], noise: float = 0.05,
                     persistence: float = 0.85, shock_sd: float = 0.25, outer_iters: int = 25) -> Panel:
-    """Generate the SYNTHETIC panel described in the module docstring (labelled synthetic)."""
+    """Generate the SYNTHETIC panel described in the module docstring (labelled synthetic).
+
+    One function of ~70 lines on purpose: the steps draw from one random stream in a fixed order,
+    so that a seed reproduces the same panel; splitting them would make that order implicit.
+    """
     years = np.asarray(sorted(years), dtype=np.int64)
     if len(years) < 2 or years[0] < 1950 or years[-1] > 2020:
         raise ValueError(f"synthetic_panel: years must lie in [1950, 2020], at least two; got {years.tolist()}")

@@ -54,7 +54,7 @@ def sweep(model, axis: str, size: float, units, chunk: int = 8) -> pd.DataFrame:
     return tab
 
 
-def figure(table: pd.DataFrame, path: Path, title: str, size: float) -> None:
+def figure(table: pd.DataFrame, path: Path | None, title: str, size: float):
     """Ranked bar chart of the welfare elasticities (matplotlib OO API: no global backend change)."""
     from matplotlib.figure import Figure  # noqa: PLC0415
 
@@ -67,7 +67,9 @@ def figure(table: pd.DataFrame, path: Path, title: str, size: float) -> None:
     ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    if path is not None:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
