@@ -80,6 +80,11 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _is_previous_run(d: Path) -> bool:
+    """An earlier econhubs run (or an empty folder) that may be replaced whole; never the working
+    directory or one of its parents."""
+    cwd = Path.cwd().resolve()
+    if d.resolve() == cwd or d.resolve() in cwd.parents:
+        return False
     return d.is_dir() and ((d / MARKER).is_file() or not any(d.iterdir()))
 
 
@@ -125,7 +130,7 @@ def atomic_output_dir(path, *, command: str = "") -> Iterator[Path]:
                 os.replace(target, old / target.name)
                 os.replace(tmp, target)
                 shutil.rmtree(old, ignore_errors=True)
-            else:  # a folder econhubs did not write: never delete its files, never mark it as ours
+            else:  # a folder econhubs did not write (or the cwd): never delete its files, never mark it ours
                 (tmp / MARKER).unlink()
                 _merge_into(tmp, target)
     finally:

@@ -80,3 +80,12 @@ def test_folder_not_written_by_econhubs_is_merged_into_not_replaced(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
         with atomic_output_dir(tmp_path / "file"):
             pass
+
+
+def test_working_directory_is_never_swapped_away(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / MARKER).write_text("{}")  # even if it looks like an earlier run
+    (tmp_path / "keep.txt").write_text("k")
+    with atomic_output_dir(".") as d:
+        (d / "t.md").write_text("t")
+    assert os.getcwd() == str(tmp_path) and (tmp_path / "keep.txt").exists() and (tmp_path / "t.md").exists()
