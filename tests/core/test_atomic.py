@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def _mode(p) -> int:
 def test_atomic_files_get_umask_modes_not_0600(tmp_path, umask022):
     """mkstemp's 0600 leaked into every output file; open() would give 0644 under umask 022."""
     atomic_write_text(tmp_path / "a.txt", "x")
-    atomic_write(tmp_path / "b.bin", lambda tmp: open(tmp, "wb").write(b"y"))
+    atomic_write(tmp_path / "b.bin", lambda tmp: Path(tmp).write_bytes(b"y"))
     assert _mode(tmp_path / "a.txt") == _mode(tmp_path / "b.bin") == 0o644
     os.umask(0o077)
     atomic_write_text(tmp_path / "c.txt", "z")
