@@ -1,6 +1,6 @@
 """`solve_equilibrium`: the sectoral-hubs equilibrium from a cold start, and its outputs.
 
-The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear="gmres")``) on the
+The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear=GMRES(...))``) on the
 log residual of :mod:`econhubs.spatial._hubs`, started from a cheap consistent guess (prices
 and sales from a few inner fixed-point sweeps at uniform wages). Gradients of any output with
 respect to parameters, fundamentals or trade costs pass through the solve by implicit
@@ -15,12 +15,12 @@ import jax.numpy as jnp
 from jax.scipy.special import gamma as gamma_fn
 from jaxtyping import Array, Float
 
-from ..core import Newton, Solution, check_solution, root_find
+from ..core import GMRES, Newton, Solution, check_solution, root_find
 from ._hubs import blocks, residual
 from ._params import Fundamentals, HubsParams, TradeCosts
 from ._trade import log_price_index, sales, trade_shares
 
-DEFAULT_SOLVER = Newton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1, gmres_rtol_min=1e-3, forcing=0.1)
+DEFAULT_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1))
 
 
 class Equilibrium(eqx.Module):
