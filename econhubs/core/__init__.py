@@ -20,6 +20,9 @@ from ._checks import (
 from ._checks import (
     check_sums_to_one as check_sums_to_one,
 )
+from ._checks import (
+    is_concrete as is_concrete,
+)
 from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint
 from ._fixed_point import fixed_point as fixed_point

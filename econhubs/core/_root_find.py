@@ -18,11 +18,11 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.core
 import numpy as np
 import optimistix as optx
 from jaxtyping import Array, PyTree, Scalar
 
+from ._checks import is_concrete
 from ._errors import ConvergenceError
 from ._newton import RESULTS, Newton
 
@@ -49,10 +49,6 @@ class Solution(eqx.Module):
         return self.result == RESULTS.successful
 
 
-def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
-
-
 def check_solution(sol: Solution, what: str, atol: float) -> Solution:
     """Raise :class:`ConvergenceError` (with residual and iterations) if ``sol`` failed.
 
@@ -60,7 +56,7 @@ def check_solution(sol: Solution, what: str, atol: float) -> Solution:
     transformation it becomes an ``equinox.error_if`` runtime error.
     """
     failed = ~sol.converged
-    if _is_concrete(failed):
+    if is_concrete(failed):
         if bool(np.any(np.asarray(failed))):
             res = np.asarray(sol.residual)
             steps = np.asarray(sol.num_steps)
