@@ -83,7 +83,7 @@ def _flat_fn(fn: Callable, y: PyTree[Array], args: Any, dtype):
 
     def g(v):
         f, aux = fn(unravel(v), argsc)
-        return ravel_pytree(f)[0], (f, aux)
+        return ravel_pytree(f)[0].astype(flat.dtype), (f, aux)
 
     return flat, g
 

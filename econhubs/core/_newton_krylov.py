@@ -101,14 +101,15 @@ class GMRES(AbstractLinearSolve):
         yc, argsc = cast(y, self.dtype), cast(args, self.dtype)
         flat, unravel = ravel_pytree(yc)
         fn_l = lowp_fn(self, fn)
-        _, jvp = jax.linearize(lambda v: ravel_pytree(fn_l(unravel(v), argsc)[0])[0], flat)
+        dt = flat.dtype  # outputs cast back: fn or the preconditioner may close over wider arrays
+        _, jvp = jax.linearize(lambda v: ravel_pytree(fn_l(unravel(v), argsc)[0])[0].astype(dt), flat)
         pc = self.preconditioner
         if pc is None:
             precond = None
         else:
             state = jax.lax.cond((step % self.precond_every == 0) & (step > 0),
                                  lambda: pc.build(yc, argsc), lambda: state)
-            precond = lambda v: ravel_pytree(pc.apply(state, unravel(v)))[0]  # noqa: E731
+            precond = lambda v: ravel_pytree(pc.apply(state, unravel(v)))[0].astype(dt)  # noqa: E731
         fflat = ravel_pytree(f)[0]
         floor = max(self.rtol_min, 10 * float(jnp.finfo(flat.dtype).eps))  # float32: >= 1.2e-6
         eta = jnp.clip(self.forcing * fnorm, min(floor, self.rtol), self.rtol)

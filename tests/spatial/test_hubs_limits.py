@@ -6,11 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
+from _hubs_economies import small_economy
 
 from econhubs.core import GMRES, ConvergenceError, Newton
 from econhubs.spatial import Fundamentals, HubsParams, TradeCosts, solve_equilibrium
-
-from _hubs_economies import small_economy
 
 TIGHT = Newton(atol=1e-12, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-4))
 
@@ -75,7 +74,8 @@ def test_alpha_zero_with_intermediate_demand_solves():
     alpha = np.asarray(p.alpha).copy()
     alpha[1] = 0.0
     alpha /= alpha.sum()
-    kw = {k: np.asarray(getattr(p, k)) for k in ("theta", "nu", "epsilon", "gamma", "io", "beta", "tau_R", "tau_L", "L_bar")}
+    names = ("theta", "nu", "epsilon", "gamma", "io", "beta", "tau_R", "tau_L", "L_bar")
+    kw = {k: np.asarray(getattr(p, k)) for k in names}
     eq = solve_equilibrium(HubsParams(alpha=alpha, **kw), f, tc, solver=TIGHT)
     assert bool(eq.converged) and np.all(np.isfinite(np.asarray(eq.city_price)))
 
