@@ -23,6 +23,12 @@ from ._checks import (
 from ._checks import (
     is_concrete as is_concrete,
 )
+from ._compile_cache import (
+    compilation_cache_dir as compilation_cache_dir,
+)
+from ._compile_cache import (
+    enable_compilation_cache as enable_compilation_cache,
+)
 from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint
 from ._fixed_point import fixed_point as fixed_point
