@@ -30,8 +30,6 @@ from ._compile_cache import (
     enable_compilation_cache as enable_compilation_cache,
 )
 from ._errors import ConvergenceError as ConvergenceError
-from ._fixed_point import DampedFixedPoint as DampedFixedPoint
-from ._fixed_point import fixed_point as fixed_point
 from ._gmres import LineaxGMRES as LineaxGMRES
 from ._gmres import gmres as gmres
 from ._interp import interp as interp
