@@ -22,10 +22,16 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from _fixed_point import DampedFixedPoint, fixed_point
 from _report import append_results, machine
-from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, cprs_residual, solve_hat_jit
+
+from econhubs.spatial._cprs import (
+    CPRSShock,
+    _blocks,
+    _prepare,
+    cprs_residual,
+    solve_hat_jit,
+)
 from econhubs.spatial._cprs_results import CPRS, outcomes, unit_shares
 from econhubs.spatial._cprs_sweep import solve_batch, unit_lambdas
 
@@ -46,7 +52,7 @@ def _kit_solve(econ, shock):
 
         def labour(lL, _):  # the kit's Lchange: L <- L (VA' / (I P V L + B'))^(1/beta), normalised
             b = _blocks(dict(y, logL=lL), econ, shock)
-            L = b["L"] * (b["VA"] / (econ.income * b["P"] * b["V"] * b["L"] + b["B"])) ** (1.0 / econ.beta)
+            L = b.L * (b.VA / (econ.income * b.P * b.V * b.L + b.B)) ** (1.0 / econ.beta)
             return jnp.log(L / jnp.sum(econ.Ln * L))
 
         y = dict(y, logL=fixed_point(labour, y["logL"], None, solver=inner_fp, throw=False).value)
@@ -59,8 +65,8 @@ def _kit_solve(econ, shock):
     def g(y, _):
         s = inner(y)
         b = _blocks(s, econ, shock)
-        om = jnp.exp(b["logom"])
-        om_gmc = jnp.sum(econ.gamma * b["Y"], axis=0) / (econ.VA * b["fac"])
+        om = jnp.exp(b.logom)
+        om_gmc = jnp.sum(econ.gamma * b.Y, axis=0) / (econ.VA * b.fac)
         target = dict(s, logom=jnp.log(om + delta * (om_gmc - om)))  # wage tatonnement, step 0.1
         # fixed_point damps every leaf by delta; undo it so inner blocks land on their solution
         return {k: (target[k] - (1.0 - delta) * y[k]) / delta for k in y}
@@ -108,7 +114,7 @@ def main(argv=None) -> int:
     sol, t_new = _timed(one, ca, repeat=5)
     (kit_out, kit_steps, kit_res), _ = _timed(_kit_outcomes, econ, ca)
     (kit_out, kit_steps, kit_res), t_kit = _timed(_kit_outcomes, econ, ca)
-    dV = abs(float(sol.aux["V"]) - float(kit_out["V"]))
+    dV = abs(float(sol.aux.V) - float(kit_out["V"]))
     rows.append(("one counterfactual (California +10%): Newton-GMRES", sizes, t_new, int(sol.num_steps),
                  float(sol.residual), f"{t_kit / t_new:.1f}x faster; target <= 0.2 s: {'met' if t_new <= 0.2 else 'not met'}"))
     rows.append(("one counterfactual: damped fixed point (kit)", sizes, t_kit, int(kit_steps), float(kit_res),

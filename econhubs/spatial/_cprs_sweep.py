@@ -20,12 +20,12 @@ from jax.sharding import Mesh, PartitionSpec
 
 from econhubs.core import Newton
 
-from ._cprs import CPRS_SWEEP_SOLVER, CPRSEconomy, CPRSShock, solve_hat
-from ._cprs_results import CPRS, elasticities, outcomes, unit_shares
+from ._cprs import CPRS_SWEEP_SOLVER, CPRSEconomy, fill_shock, solve_hat
+from ._cprs_results import CPRS, elasticities, outcomes, unit_lambda_array, unit_shares
 
 
 def _one(econ: CPRSEconomy, lam, solver: Newton) -> dict:
-    shock = CPRSShock(lam=lam)
+    shock = fill_shock(econ, lam)
     sol = solve_hat(econ, shock, solver, throw=False)
     out = outcomes(econ, shock, sol.aux)
     return dict(out, converged=sol.converged, residual=sol.residual, num_steps=sol.num_steps)
@@ -82,11 +82,7 @@ def _units(model: CPRS, axis: str, units) -> np.ndarray:
 def unit_lambdas(model: CPRS, axis: str, size: float = 0.1, units=None) -> jnp.ndarray:
     """One-region (``axis="region"``: every sector of region k) or one-sector (sector k in every
     region) shocks of ``size``, for all units or the listed ``units``: B x J x N."""
-    J, N = model.cal.J, model.cal.N
-    k = _units(model, axis, units)
-    if axis == "region":
-        return 1.0 + size * jnp.broadcast_to(jnp.eye(N)[k][:, None, :], (len(k), J, N))
-    return 1.0 + size * jnp.broadcast_to(jnp.eye(J)[k][:, :, None], (len(k), J, N))
+    return unit_lambda_array(model.cal.J, model.cal.N, axis, _units(model, axis, units), size)
 
 
 def elasticity_table(model: CPRS, axis: str, size: float = 0.1, *, units=None, devices=None,

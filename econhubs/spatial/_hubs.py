@@ -76,7 +76,30 @@ def log_externality(lL: Float[Array, "N K"], p: HubsParams) -> Float[Array, "N K
     return p.tau_R[None] * (lL - lLtot[:, None])[:, :, None] + p.tau_L[None, None] * lLtot[:, None, None]
 
 
-def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> HubsBlocks:
+def own(x: Array, total: Array) -> Array:
+    """``total`` in value, but differentiated only through the own-city term ``x``: the city-local
+    linearisation of the preconditioner (:mod:`._hubs_precond`), cross-city effects frozen."""
+    return jax.lax.stop_gradient(total - x) + x
+
+
+def national_sum(x: Float[Array, "N ..."], local: bool) -> Array:
+    """Σ_n x_n (shape x[0]); locally (N, ...), each city seeing only its own term move."""
+    total = jnp.sum(x, axis=0)
+    return own(x, total[None]) if local else total
+
+
+def logsumexp_cities(v: Float[Array, "N ..."], local: bool) -> Array:
+    """ln Σ_n exp v_n; locally (N, ...) with derivative softmax_n dv_n."""
+    total = jax.nn.logsumexp(v, axis=0)
+    if not local:
+        return total
+    share = jax.lax.stop_gradient(jnp.exp(v - total[None]))
+    return jax.lax.stop_gradient(total)[None] + share * (v - jax.lax.stop_gradient(v))
+
+
+def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bool = False) -> HubsBlocks:
+    """The equilibrium objects at z. ``local``: same values, derivatives only through each city's own
+    terms (trade kernels reduced to their diagonal, national sums to the city's own term)."""
     lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
     one_m_eps = 1.0 - p.epsilon
     llam = jnp.log(f.lam_hat) + log_externality(lL, p)
@@ -85,17 +108,18 @@ def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> HubsBl
     varsigma = jnp.exp(a - lomega_scaled[:, None, :])
     lomega = lomega_scaled / one_m_eps
     lx = log_cost_constant(p) + p.gamma * (p.beta * lomega + (1.0 - p.beta) * lr[:, None]) + lP @ p.io.T
-    lP_model = log_price_index(lx, p.theta, trade)
+    lP_model = log_price_index(lx, p.theta, trade, local)
     Y = jnp.exp(lY)
     rents = jnp.where(has_structures(p), jnp.exp(lr), 0.0) * f.H
-    chi = p.iota * jnp.sum(rents) / p.L_bar
+    chi = p.iota * national_sum(rents, local)[..., None] / p.L_bar  # (K,), locally (N, K)
+    chi_n = chi if local else chi[None]
     L = jnp.exp(lL)
     w = jnp.exp(lw)
-    E = jnp.sum(L * (w + chi[None]), axis=1)
+    E = jnp.sum(L * (w + chi_n), axis=1)
     X = Y @ p.io + E[:, None] * p.alpha[None]
-    Y_demand = sales(lx, lP, X, p.theta, trade)
+    Y_demand = sales(lx, lP, X, p.theta, trade, local)
     lP_city = city_log_price(lP, p.alpha)
-    C = (w + chi[None]) / jnp.exp(lP_city)[:, None]
+    C = (w + chi_n) / jnp.exp(lP_city)[:, None]
     return HubsBlocks(jnp.exp(llam), varsigma, lx, lP_model, X, Y_demand, E, chi, C, lP_city)
 
 
@@ -119,22 +143,25 @@ def dropped_equation(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]
     return jnp.where(has_structures(p), r_r[0], r_w[0, 0])
 
 
-def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]) -> dict:
-    """F(z) = 0 at the equilibrium; the pytree has the shapes of z (see module docstring)."""
+def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts], local: bool = False) -> dict:
+    """F(z) = 0 at the equilibrium; the pytree has the shapes of z (see module docstring).
+    ``local``: the city-local linearisation (see :func:`blocks`), for preconditioning only."""
     p, f, trade = model
-    b = blocks(z, p, f, trade)
+    b = blocks(z, p, f, trade, local)
     lL, lP, lY = z["L"], z["P"], z["Y"]
     r_w, r_r = _market_clearing(z, p, f, b)
     # ln Σ w L = 0, weighted by sqrt(#unknowns): the nominal-scale direction of z touches
     # only this one equation, so unweighted it would be a singular value ~ 1/sqrt(n).
     n_unknowns = sum(v.size for v in z.values())
-    numeraire = jax.nn.logsumexp(z["w"] + lL) * jnp.sqrt(float(n_unknowns))
+    numeraire = logsumexp_cities(jax.nn.logsumexp(z["w"] + lL, axis=1), local)
+    numeraire = (numeraire[0] if local else numeraire) * jnp.sqrt(float(n_unknowns))
     struct = has_structures(p)
     r_r = r_r.at[0].set(jnp.where(struct, numeraire, r_r[0]))
     r_w = r_w.at[0, 0].set(jnp.where(struct, r_w[0, 0], numeraire))
     if f.L_fixed is None:
         v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
-        r_L = lL - jnp.log(p.L_bar)[None] - v + jax.nn.logsumexp(v, axis=0)[None]
+        lse = logsumexp_cities(v, local)
+        r_L = lL - jnp.log(p.L_bar)[None] - v + (lse if local else lse[None])
     else:  # immobile workers
         r_L = lL - jnp.log(f.L_fixed)
     r_P = lP - b.lP_model
