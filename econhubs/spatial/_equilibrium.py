@@ -1,8 +1,9 @@
 """`solve_equilibrium`: the sectoral-hubs equilibrium from a cold start, and its outputs.
 
 The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear=GMRES(...))``) on the
-log residual of :mod:`econhubs.spatial._hubs`, started from a cheap consistent guess (prices
-and sales from a few inner fixed-point sweeps at uniform wages). Gradients of any output with
+log residual of :mod:`econhubs.spatial._hubs`, right-preconditioned by its city blocks
+(:mod:`._hubs_precond`), started from a cheap consistent guess (prices and sales from 5 inner
+fixed-point sweeps at uniform wages). Gradients of any output with
 respect to parameters, fundamentals or trade costs pass through the solve by implicit
 differentiation (``econhubs.core.root_find``).
 """
@@ -26,6 +27,7 @@ from ..core import (
     root_find,
 )
 from ._hubs import blocks, city_log_price, dropped_equation, has_structures, residual
+from ._hubs_precond import CityBlockPreconditioner
 from ._params import Fundamentals, HubsParams, TradeCosts, check_model
 from ._trade import sales, trade_shares
 
@@ -33,7 +35,9 @@ WALRAS_TOL = 1e-8
 """Largest |residual| of the dropped market-clearing equation accepted after a solve (Walras' law
 makes it zero up to rounding times the conditioning of the solve)."""
 
-DEFAULT_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1))
+DEFAULT_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1,
+                                                  preconditioner=CityBlockPreconditioner(), precond_every=3))
+"""Newton-GMRES, right-preconditioned by city blocks (rebuilt every 3 steps); issue 11."""
 
 
 class Equilibrium(eqx.Module):
@@ -79,7 +83,7 @@ class Equilibrium(eqx.Module):
         return jnp.exp(city_log_price(jnp.log(self.P), self.params.alpha))
 
 
-def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 25) -> dict:
+def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 5) -> dict:
     """A cold start: L ∝ A^ν, equal wages with Σ w L = 1, rents at the structures share, and
     prices and sales from ``sweeps`` inner fixed-point passes (each a contraction)."""
     N, K = f.A.shape
