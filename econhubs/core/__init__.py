@@ -2,6 +2,7 @@
 
 from ._atomic import atomic_write as atomic_write
 from ._atomic import atomic_write_text as atomic_write_text
+from ._block_jacobi import BlockJacobi as BlockJacobi
 from ._checks import (
     check_finite as check_finite,
 )

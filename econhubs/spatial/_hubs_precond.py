@@ -1,27 +1,21 @@
-r"""Per-city block preconditioner of the sectoral-hubs Newton-GMRES solve.
+r"""The sectoral-hubs model's structure for the core block-Jacobi preconditioner.
 
-The Jacobian of the hubs residual couples every pair of cities only through trade (the EK price
-index and sales sums, weighted by trade shares) and a few national aggregates (dividends χ, the
-Fréchet denominators, the numéraire). Its **diagonal city blocks** $J_{nn}$ (2K + 2J + 1 = 49
-unknowns per city for K = 2, J = 22) carry the own-city terms, which dominate: the preconditioner
-is $M = \operatorname{blockdiag}(J_{nn})^{-1}$ (block Jacobi by city).
-
-The blocks come from the **city-local linearisation** of the model (``residual(..., local=True)``:
-same values, derivatives only through each city's own terms — kernels reduced to their
-diagonal, national sums to the city's own term), so one JVP with unknown i moved in *every* city
-at once (a colouring: cities do not interact in the local model) returns column i of every
-$J_{nn}$: 49 JVPs of elementwise work, then 382 LU factorisations of 49 x 49. The model supplies
-this structure; the core's :class:`econhubs.core.GMRES` applies it as a right preconditioner and
-rebuilds it every ``precond_every`` Newton steps.
+The Jacobian of the hubs residual couples cities only through trade (the EK price index and sales
+sums, weighted by trade shares) and a few national aggregates (dividends χ, the Fréchet
+denominators, the numéraire). Its diagonal city blocks (2K + 2J + 1 = 49 unknowns per city for
+K = 2, J = 22) carry the own-city terms. The model supplies the **city-local linearisation**
+(``residual(..., local=True)``: same values, derivatives only through each city's own terms —
+kernels reduced to their diagonal, national sums to the city's own term) and the **city-major
+layout**; :class:`econhubs.core.BlockJacobi` builds the blocks by 49 coloured JVPs and solves
+them by batched LU.
 """
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ..core import AbstractPreconditioner
+from ..core import BlockJacobi
 from ._hubs import residual
 
 ORDER = ("w", "L", "P", "Y", "r")
@@ -33,6 +27,7 @@ def to_city_major(z: dict) -> Float[Array, "N m"]:
 
 
 def from_city_major(v: Float[Array, "N m"], like: dict) -> dict:
+    """Inverse of :func:`to_city_major`, shaped like ``like``."""
     out, i = {}, 0
     for k in ORDER:
         width = like[k].shape[1] if like[k].ndim == 2 else 1
@@ -41,17 +36,11 @@ def from_city_major(v: Float[Array, "N m"], like: dict) -> dict:
     return out
 
 
-class CityBlockPreconditioner(AbstractPreconditioner):
-    """Block Jacobi by city from the city-local linearisation (see module docstring)."""
+def local_residual(z: dict, model) -> dict:
+    """The city-local linearisation of the hubs residual (same values)."""
+    return residual(z, model, local=True)
 
-    def build(self, z: dict, model) -> tuple[Array, Array]:
-        _, lin = jax.linearize(lambda zz: residual(zz, model, local=True), z)
-        N, m = to_city_major(z).shape
-        eye = jnp.eye(m, dtype=z["w"].dtype)
-        cols = jax.vmap(lambda e: to_city_major(lin(from_city_major(jnp.broadcast_to(e, (N, m)), z))))(eye)
-        blocks = jnp.transpose(cols, (1, 2, 0))  # (N, out, in)
-        return jax.vmap(jax.scipy.linalg.lu_factor)(blocks)
 
-    def apply(self, lu: tuple[Array, Array], v: dict) -> dict:
-        x = jax.vmap(lambda a, piv, b: jax.scipy.linalg.lu_solve((a, piv), b))(lu[0], lu[1], to_city_major(v))
-        return from_city_major(x, v)
+def CityBlockPreconditioner() -> BlockJacobi:  # noqa: N802  (reads as a class at call sites)
+    """Block Jacobi by city for the hubs Newton-GMRES (see module docstring)."""
+    return BlockJacobi(local_fn=local_residual, to_blocks=to_city_major, from_blocks=from_city_major)
