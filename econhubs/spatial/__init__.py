@@ -8,6 +8,7 @@ from ._default import (
 )
 from ._equilibrium import Equilibrium as Equilibrium, initial_guess as initial_guess, solve_equilibrium as solve_equilibrium
 from ._hubs import residual as hubs_residual
+from ._hubs_precond import CityBlockPreconditioner as CityBlockPreconditioner
 from ._params import Fundamentals as Fundamentals, HubsParams as HubsParams, TradeCosts as TradeCosts
 from ._trade import log_price_index as log_price_index, sales as sales, trade_shares as trade_shares
 
