@@ -15,9 +15,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
-from jaxtyping import Array, PyTree
-
 from econhubs.core import RESULTS, Solution, check_solution
+from jaxtyping import Array, PyTree
 
 
 class DampedFixedPoint(eqx.Module):

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from _fixed_point import DampedFixedPoint, fixed_point
-
 from econhubs.core import Solution
 from econhubs.spatial import Fundamentals, HubsParams, TradeCosts
 from econhubs.spatial import hubs_residual as residual
+
+from _fixed_point import DampedFixedPoint, fixed_point
 
 
 def _inner(z: dict, model, tol: float) -> dict:

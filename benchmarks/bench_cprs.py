@@ -2,15 +2,14 @@
 
 Issue 11 targets: one counterfactual <= 300 residual evaluations (counted by host callbacks,
 ``_counting.py``), residual <= 1e-12; the 76 regional and sectoral 10% shocks <= 2 s. The OLD solver
-(main 9c3f2c4's Newton, ``_old_newton.py``) runs the same counterfactual and sweep. Baseline, run in the same process with ``benchmarks/_fixed_point.py``: the
-damped fixed point of the CPRS MATLAB codes -- outer wage tatonnement (omega <- omega + 0.1
-(omega_GMC - omega)), inner price fixed point, inner employment fixed point, expenditure by
-fixed-point iteration (the kit solves it directly; the iteration is cheaper, so the comparison
-favours the baseline) -- with inner blocks warm-started as in the kit. Both stop at
-max |omega_GMC - omega| (baseline) or max |F| (Newton) <= 1e-12; the table reports the residual
-of the Newton system at each answer and the largest welfare-elasticity difference.
-``--quick``: the sweep timed once.
-"""
+(main 9c3f2c4's Newton, ``_old_newton.py``) runs the same counterfactual and sweep. Baseline, run in
+the same process with ``benchmarks/_fixed_point.py``: the damped fixed point of the CPRS MATLAB
+codes -- outer wage tatonnement (omega <- omega + 0.1 (omega_GMC - omega)), inner price fixed point,
+inner employment fixed point, expenditure by fixed-point iteration (the kit solves it directly; the
+iteration is cheaper, so the comparison favours the baseline) -- with inner blocks warm-started as
+in the kit. Both stop at max |omega_GMC - omega| (baseline) or max |F| (Newton) <= 1e-12; the table
+reports the residual of the Newton system at each answer and the largest welfare-elasticity
+difference. ``--quick``: the sweep timed once."""
 
 from __future__ import annotations
 

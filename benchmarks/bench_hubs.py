@@ -23,18 +23,18 @@ import sys
 import tempfile
 import time
 
+import econhubs  # noqa: F401  (float64)
 import jax
 import jax.numpy as jnp
 import numpy as np
+from econhubs.core import root_find
+from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
+from econhubs.spatial._equilibrium import DEFAULT_SOLVER
+
 from _counting import COUNT, counted, reset
 from _hubs_economy import economy
 from _old_newton import OldNewton, old_root_find
 from _report import append_results, machine
-
-import econhubs  # noqa: F401  (float64)
-from econhubs.core import root_find
-from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
-from econhubs.spatial._equilibrium import DEFAULT_SOLVER
 
 OLD = OldNewton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1,
                 gmres_rtol_min=1e-3, forcing=0.1)
@@ -59,7 +59,7 @@ def _first(f, *a):
     return out, time.perf_counter() - t
 
 
-def run_size(n: int, repeats: int, old: bool) -> dict:
+def run_size(n: int, repeats: int, old: bool, count_new: bool = False) -> dict:
     p, f, tc = economy(n)
     m = (p, f, tc)
     res = jax.jit(hubs_residual)
@@ -69,12 +69,17 @@ def run_size(n: int, repeats: int, old: bool) -> dict:
                                       throw=False))
     sol, t_first = _first(new, m)
     sol, t_new = _best(new, m, repeats=repeats)
-    reset()
-    cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=DEFAULT_SOLVER,
-                                      max_steps=60, throw=False))
-    jax.block_until_ready(cnt(m).value)
+    if count_new:  # host-callback count (one more compile); else the loop's own counters, which equal it
+        reset()
+        cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=DEFAULT_SOLVER,
+                                          max_steps=60, throw=False))
+        jax.block_until_ready(cnt(m).value)
+        f_ev, jvp_ev = COUNT["f"], COUNT["jvp"]
+    else:  # each step: line-search trials (fevals) + one linearisation (a full F) + GMRES JVPs (matvecs)
+        f_ev = int(sol.stats["fevals"]) + int(sol.num_steps)
+        jvp_ev = int(sol.stats["matvecs"])
     r = dict(N=n, res_ms=t_res * 1e3, compile=t_first - t_new, t=t_new, steps=int(sol.num_steps),
-             f=COUNT["f"], jvp=COUNT["jvp"], builds=-(-int(sol.num_steps) // DEFAULT_SOLVER.linear.precond_every),
+             f=f_ev, jvp=jvp_ev, builds=-(-int(sol.num_steps) // DEFAULT_SOLVER.linear.precond_every),
              res=float(sol.residual), ok=bool(sol.converged))
 
     def welfare(s):
@@ -146,8 +151,11 @@ def report(rows: list[dict], cache: dict | None, old: bool) -> str:
             "Sectoral-hubs equilibrium, default economy (synthetic fundamentals, seed 0; N = 764 adds 382 SYNTHETIC "
             "displaced copies), cold start, atol 1e-11, one process. New: `DEFAULT_SOLVER` (Newton + restarted GMRES, "
             "city-block preconditioner rebuilt every 3 steps, 5 cold-start sweeps). OLD: main 9c3f2c4 Newton "
-            "(jax.scipy incremental GMRES, 25 sweeps). Evaluations counted by host callbacks (full F evaluations "
-            "+ JVPs through F); times best of repeats after JIT; the machine is shared, so read the ratios.\n\n"
+            "(jax.scipy incremental GMRES, 25 sweeps). Evaluations: full F evaluations + JVPs through F, "
+            "counted by "
+            "host callbacks for OLD (and for new with --count-new; otherwise from the Newton loop's counters: "
+            "line-search trials + one linearisation per step + GMRES JVPs); times best of repeats after JIT; "
+            "the machine is shared, so read the ratios.\n\n"
             + head + body)
     if cache:
         text += (f"\nFresh process, N = 382 incl. imports: cold cache {cache['solve_cold']:.1f} s, warm persistent "
@@ -162,10 +170,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cache", action="store_true", help="also time fresh processes with a warm persistent cache")
     ap.add_argument("--no-old", action="store_true", help="skip the old solver")
+    ap.add_argument("--count-new", action="store_true", help="count the new solver's evaluations by callbacks too")
     a = ap.parse_args()
     rows = []
     for n in a.sizes:
-        rows.append(run_size(n, a.repeats, not a.no_old))
+        rows.append(run_size(n, a.repeats, not a.no_old, a.count_new))
         print(rows[-1], flush=True)
     append_results(report(rows, cache_rows() if a.cache else None, not a.no_old))
 
