@@ -43,7 +43,7 @@ def _kit_solve(econ, shock):
 
     def inner(y):
         def price(lp, _):  # P = price(c(P, omega)): the kit's P_h_om
-            return _blocks(dict(y, logp=lp), econ, shock)["logp_new"]
+            return _blocks(dict(y, logp=lp), econ, shock).logp_new
 
         y = dict(y, logp=fixed_point(price, y["logp"], None, solver=inner_fp, throw=False).value)
 
@@ -55,7 +55,7 @@ def _kit_solve(econ, shock):
         y = dict(y, logL=fixed_point(labour, y["logL"], None, solver=inner_fp, throw=False).value)
 
         def spend(lx, _):  # expenditure X = G Y(X) + alpha (VA' - B')
-            return jnp.log(_blocks(dict(y, logx=lx), econ, shock)["X_new"] / econ.X0)
+            return jnp.log(_blocks(dict(y, logx=lx), econ, shock).X_new / econ.X0)
 
         return dict(y, logx=fixed_point(spend, y["logx"], None, solver=inner_fp, throw=False).value)
 
