@@ -5,6 +5,7 @@ from ._atomic import (
     atomic_write as atomic_write,
     atomic_write_text as atomic_write_text,
 )
+from ._block_jacobi import BlockJacobi as BlockJacobi
 from ._checks import (
     check_finite as check_finite,
     check_not_equal as check_not_equal,
@@ -12,10 +13,16 @@ from ._checks import (
     check_range as check_range,
     check_shape as check_shape,
     check_sums_to_one as check_sums_to_one,
+    is_concrete as is_concrete,
+)
+from ._compile_cache import (
+    compilation_cache_dir as compilation_cache_dir,
+    enable_compilation_cache as enable_compilation_cache,
 )
 from ._errors import ConvergenceError as ConvergenceError
-from ._fixed_point import DampedFixedPoint as DampedFixedPoint, fixed_point as fixed_point
+from ._gmres import LineaxGMRES as LineaxGMRES, gmres as gmres
 from ._interp import interp as interp, interp_weights as interp_weights
+from ._linear_solve import AbstractLinearSolve as AbstractLinearSolve, DenseLU as DenseLU
 from ._markov import (
     kron_chain as kron_chain,
     rouwenhorst as rouwenhorst,
@@ -23,6 +30,11 @@ from ._markov import (
     tauchen as tauchen,
 )
 from ._newton import RESULTS as RESULTS, Newton as Newton
+from ._newton_krylov import (
+    GMRES as GMRES,
+    AbstractPreconditioner as AbstractPreconditioner,
+    FunctionPreconditioner as FunctionPreconditioner,
+)
 from ._read_table import data_rows as data_rows, pick_file as pick_file, read_table as read_table
 from ._root_find import Solution as Solution, check_solution as check_solution, root_find as root_find
 from ._tables import (

@@ -8,6 +8,7 @@ from ._default import (
 )
 from ._equilibrium import Equilibrium as Equilibrium, initial_guess as initial_guess, solve_equilibrium as solve_equilibrium
 from ._hubs import residual as hubs_residual
+from ._hubs_precond import CityBlockPreconditioner as CityBlockPreconditioner
 from ._params import Fundamentals as Fundamentals, HubsParams as HubsParams, TradeCosts as TradeCosts
 from ._trade import log_price_index as log_price_index, sales as sales, trade_shares as trade_shares
 
@@ -15,7 +16,8 @@ from ._trade import log_price_index as log_price_index, sales as sales, trade_sh
 from ._cprs import (  # noqa: E402
     CPRSEconomy as CPRSEconomy,
     CPRSShock as CPRSShock,
-    CPRSSolver as CPRSSolver,
+    CPRS_SOLVER as CPRS_SOLVER,
+    CPRS_SWEEP_SOLVER as CPRS_SWEEP_SOLVER,
     cprs_baseline as cprs_baseline,
     cprs_residual as cprs_residual,
     economy_from_flows as economy_from_flows,

@@ -27,11 +27,14 @@ is held fixed (sum_n VA'_n = sum_n VA_n), which is the numeraire of the reported
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from econhubs.core import Newton, Solution, root_find
+from econhubs.core import GMRES, BlockJacobi, Newton, Solution, root_find
 from econhubs.data._cprs2007 import CPRSCalibration
+
+from ._hubs import national_sum, own
 
 
 class CPRSEconomy(eqx.Module):
@@ -99,49 +102,96 @@ class CPRSShock(eqx.Module):
     S: Float[Array, " N"] | None = None
 
 
-def _blocks(y, econ: CPRSEconomy, shock: CPRSShock):
-    """Every equilibrium object in changes at unknowns y (see module docstring)."""
+class CPRSBlocks(eqx.Module):
+    """Every equilibrium object in changes at given unknowns (see module docstring): new prices,
+    expenditure X and X_new, sales Y, value added, factor bundle, costs, employment, price index,
+    real income, welfare V, balances B, and the trade pieces A, shift, Sjn, pik."""
+
+    logp_new: Array
+    X: Array
+    X_new: Array
+    Y: Array
+    VA: Array
+    fac: Array
+    logom: Array
+    logc: Array
+    L: Array
+    P: Array
+    real: Array
+    V: Array
+    B: Array
+    A: Array
+    shift: Array
+    Sjn: Array
+    pik: Array
+
+
+class CPRSHats(eqx.Module):
+    """A solution's named outcomes (``Solution.aux``): changes L, V, P (price index), p (sector
+    prices), c (input-bundle costs), om (factor bundle); levels X, Y, VA, B."""
+
+    L: Float[Array, " N"]
+    V: Float[Array, ""]
+    P: Float[Array, " N"]
+    p: Float[Array, "J N"]
+    c: Float[Array, "J N"]
+    om: Float[Array, " N"]
+    X: Float[Array, "J N"]
+    Y: Float[Array, "J N"]
+    VA: Float[Array, " N"]
+    B: Float[Array, " N"]
+
+
+def _blocks(y, econ: CPRSEconomy, shock: CPRSShock, local: bool = False) -> CPRSBlocks:
+    """Every equilibrium object in changes at unknowns y (see module docstring). ``local``: same
+    values, derivatives only through each region's own terms (trade sums reduced to the own-region
+    share, national sums to the own term): the region blocks of the preconditioner."""
     th = econ.theta[:, None]
     H, S = shock.H, shock.S
     L = jnp.exp(y["logL"])
     fac = H ** econ.beta * L ** (1.0 - econ.beta)
     om_raw = jnp.exp(y["logom"])
-    nu = jnp.sum(econ.VA * om_raw * fac) / jnp.sum(econ.VA)
+    nu = national_sum(econ.VA * om_raw * fac, local) / jnp.sum(econ.VA)
     logom = y["logom"] - jnp.log(nu)
     logp = y["logp"]
     logc = econ.gamma * logom[None, :] + (1.0 - econ.gamma) * (econ.io.T @ logp)
     logA = th * (econ.gamma * jnp.log(shock.lam) - logc)
-    shift = jnp.max(logA, axis=1, keepdims=True)
+    shift = jax.lax.stop_gradient(jnp.max(logA, axis=1, keepdims=True))  # cancels: no derivative
     A = jnp.exp(logA - shift)
     pik = econ.pi  # trade-cost changes are folded in by _prepare
-    Sjn = jnp.einsum("jni,ji->jn", pik, A)
+    own_pi = jnp.diagonal(pik, axis1=1, axis2=2)
+    Sjn = _local(own_pi * A, jnp.einsum("jni,ji->jn", pik, A), local)
     logp_new = -(jnp.log(Sjn) + shift) / th
     X = econ.X0 * jnp.exp(y["logx"])
-    Y = A * jnp.einsum("jni,jn->ji", pik, X / Sjn)
+    Y = A * _local(own_pi * X / Sjn, jnp.einsum("jni,jn->ji", pik, X / Sjn), local)
     VA = econ.VA * jnp.exp(logom) * fac
-    chi = jnp.sum(econ.iota * econ.beta * VA)
+    chi = national_sum(econ.iota * econ.beta * VA, local)
     B = S + econ.iota * econ.beta * VA - econ.Ln * L * chi
     final = VA - B
     X_new = econ.io @ ((1.0 - econ.gamma) * Y) + econ.alpha * final[None, :]
     P = jnp.exp(jnp.sum(econ.alpha * logp, axis=0))
     real = final / (econ.income * L * P)
-    V = jnp.sum(econ.Ln * L * real)
-    return dict(logp_new=logp_new, X=X, X_new=X_new, Y=Y, VA=VA, fac=fac, logom=logom, logc=logc,
-                L=L, P=P, real=real, V=V, B=B, A=A, shift=shift, Sjn=Sjn, pik=pik)
+    V = national_sum(econ.Ln * L * real, local)
+    return CPRSBlocks(logp_new=logp_new, X=X, X_new=X_new, Y=Y, VA=VA, fac=fac, logom=logom, logc=logc,
+                      L=L, P=P, real=real, V=V, B=B, A=A, shift=shift, Sjn=Sjn, pik=pik)
 
 
-def cprs_residual(y, args):
-    """F(y) = 0 at the equilibrium in changes; aux holds the named hats."""
+def _local(own_term, full, local: bool):
+    return own(own_term, full) if local else full
+
+
+def cprs_residual(y, args, local: bool = False):
+    """F(y) = 0 at the equilibrium in changes; aux holds the named hats (``local``: see _blocks)."""
     econ, shock = args
-    b = _blocks(y, econ, shock)
+    b = _blocks(y, econ, shock, local)
     F = dict(
-        logp=y["logp"] - b["logp_new"],
-        logx=y["logx"] - jnp.log(b["X_new"] / econ.X0),
-        logom=y["logom"] - jnp.log(jnp.sum(econ.gamma * b["Y"], axis=0) / (econ.VA * b["fac"])),
-        logL=(jnp.log(b["V"]) - jnp.log(b["real"])) / econ.beta,
+        logp=y["logp"] - b.logp_new,
+        logx=y["logx"] - jnp.log(b.X_new / econ.X0),
+        logom=y["logom"] - jnp.log(jnp.sum(econ.gamma * b.Y, axis=0) / (econ.VA * b.fac)),
+        logL=(jnp.log(b.V) - jnp.log(b.real)) / econ.beta,
     )
-    aux = dict(L=b["L"], V=b["V"], P=b["P"], p=jnp.exp(y["logp"]), c=jnp.exp(b["logc"]),
-               om=jnp.exp(b["logom"]), X=b["X"], Y=b["Y"], VA=b["VA"], B=b["B"])
+    aux = CPRSHats(L=b.L, V=b.V, P=b.P, p=jnp.exp(y["logp"]), c=jnp.exp(b.logc), om=jnp.exp(b.logom), X=b.X, Y=b.Y,
+                   VA=b.VA, B=b.B)
     return F, aux
 
 
@@ -151,37 +201,53 @@ def zero_guess(econ: CPRSEconomy):
     return dict(logp=z, logx=z, logom=jnp.zeros(N), logL=jnp.zeros(N))
 
 
-class CPRSSolver(eqx.Module):
-    """Newton settings for the CPRS hat system (GMRES on the 2JN+2N unknowns)."""
+def _to_regions(y: dict) -> Array:
+    """Region-major layout (N, 2J + 2): logp[:, n], logx[:, n], logom[n], logL[n]."""
+    return jnp.concatenate([y["logp"].T, y["logx"].T, y["logom"][:, None], y["logL"][:, None]], axis=1)
 
-    atol: float = 1e-12
-    gmres_rtol: float = 1e-9
-    gmres_restart: int = 60
-    gmres_max_steps: int = 600
-    max_steps: int = 60
 
-    def fast(self) -> CPRSSolver:
-        """Looser inner GMRES (rtol 1e-4) for sweeps: same Newton steps and final tolerance,
-        half the Krylov work; derivatives through it are only as accurate as that rtol."""
-        return CPRSSolver(self.atol, 1e-4, 30, self.gmres_max_steps, self.max_steps)
+def _from_regions(v: Array, like: dict) -> dict:
+    J = like["logp"].shape[0]
+    return dict(logp=v[:, :J].T, logx=v[:, J:2 * J].T, logom=v[:, 2 * J], logL=v[:, 2 * J + 1])
 
-    def newton(self) -> Newton:
-        return Newton(atol=self.atol, linear="gmres", gmres_rtol=self.gmres_rtol,
-                      gmres_restart=self.gmres_restart, gmres_max_steps=self.gmres_max_steps)
+
+def _local_residual(y, args):
+    return cprs_residual(y, args, local=True)[0]
+
+
+REGION_BLOCKS = BlockJacobi(local_fn=_local_residual, to_blocks=_to_regions, from_blocks=_from_regions)
+"""Block Jacobi by region (2J + 2 = 54 unknowns) from the region-local linearisation."""
+
+CPRS_SOLVER = Newton(atol=1e-12, linear=GMRES(rtol=0.1, rtol_min=1e-6, forcing=0.1, restart=40, max_restarts=20,
+                                              preconditioner=REGION_BLOCKS, precond_every=2))
+"""Inexact Newton-GMRES on the 2JN + 2N unknowns, right-preconditioned by region blocks."""
+
+CPRS_SWEEP_SOLVER = CPRS_SOLVER
+"""The sweep uses the same solver (kept as a name for callers)."""
+
+
+def fill_shock(econ: CPRSEconomy, lam=None, kappa=None, H=None, S=None) -> CPRSShock:
+    """The one place shock defaults are filled: lam = 1, kappa unchanged (None), H = 1, S = 0."""
+    J, N = econ.X0.shape
+
+    def arr(x, default):
+        return default if x is None else jnp.asarray(x, dtype=float)
+
+    return CPRSShock(lam=arr(lam, jnp.ones((J, N))), kappa=None if kappa is None else arr(kappa, None),
+                     H=arr(H, jnp.ones(N)), S=arr(S, jnp.zeros(N)))
 
 
 def _prepare(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShock]:
-    """Fold kappa-hat^-theta into the trade shares and fill default H = 1, S = 0, so that
-    every kind of shock runs through one compiled residual."""
+    """Fold kappa-hat^-theta into the trade shares and fill the defaults (:func:`fill_shock`), so
+    that every kind of shock runs through one compiled residual."""
+    shock = fill_shock(econ, shock.lam, shock.kappa, shock.H, shock.S)
     if shock.kappa is not None:
         econ = eqx.tree_at(lambda e: e.pi, econ, econ.pi * shock.kappa ** (-econ.theta[:, None, None]))
-    H = jnp.ones_like(econ.VA) if shock.H is None else shock.H
-    S = jnp.zeros_like(econ.VA) if shock.S is None else shock.S
-    return econ, CPRSShock(lam=shock.lam, kappa=None, H=H, S=S)
+    return econ, eqx.tree_at(lambda s: s.kappa, shock, None, is_leaf=lambda x: x is None)
 
 
-def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolver(), *,
-              throw: bool = True) -> Solution:
+def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: Newton = CPRS_SOLVER, *,
+              max_steps: int = 60, throw: bool = True) -> Solution:
     """Solve the CPRS equilibrium in changes from ``econ`` under ``shock`` (Newton + GMRES).
 
     ``Solution.aux``: L, V, P (price index), p (sector prices), c (input-bundle costs), om
@@ -189,8 +255,8 @@ def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolv
     for X, Y, VA, B and as changes otherwise. Differentiable in ``econ`` and ``shock``.
     """
     args = _prepare(econ, shock)
-    return root_find(cprs_residual, zero_guess(econ), args, solver=solver.newton(),
-                     max_steps=solver.max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
+    return root_find(cprs_residual, zero_guess(econ), args, solver=solver,
+                     max_steps=max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
 
 
 solve_hat_jit = eqx.filter_jit(solve_hat)
@@ -200,17 +266,17 @@ def new_flows(econ: CPRSEconomy, shock: CPRSShock, sol: Solution) -> Float[Array
     """Counterfactual trade flows X'_{ni}^j = pi'^j_{ni} X'^j_n from a solution."""
     econ, shock = _prepare(econ, shock)
     b = _blocks(sol.value, econ, shock)
-    return b["pik"] * (b["A"][:, None, :] / b["Sjn"][:, :, None]) * b["X"][:, :, None]
+    return b.pik * (b.A[:, None, :] / b.Sjn[:, :, None]) * b.X[:, :, None]
 
 
-def cprs_baseline(cal: CPRSCalibration, solver: CPRSSolver = CPRSSolver()) -> CPRSEconomy:
+def cprs_baseline(cal: CPRSCalibration, solver: Newton = CPRS_SOLVER) -> CPRSEconomy:
     """CPRS's baseline: the 2007 equilibrium with the observed non-portfolio imbalances removed.
 
     Solves the hat system from the observed economy with no shock and S'_n = 0 (trade balances
     then follow the portfolio rule only), and returns the resulting economy in levels.
     """
     obs = observed_economy(cal)
-    shock = CPRSShock(lam=jnp.ones_like(obs.X0), H=jnp.ones_like(obs.VA), S=jnp.zeros_like(obs.VA))
+    shock = fill_shock(obs)
     sol = solve_hat_jit(obs, shock, solver)
-    Ln = obs.Ln * sol.aux["L"]
+    Ln = obs.Ln * sol.aux.L
     return economy_from_flows(cal, new_flows(obs, shock, sol), Ln / jnp.sum(Ln))
