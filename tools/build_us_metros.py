@@ -102,8 +102,9 @@ SPLITS = {
 }
 
 # Distance elasticity of trade costs kappa = (d/dbar)^phi (spec **choice**, SYNTHETIC). NT: the
-# real economy trades nontradables at the steepest cost (see docs/hubs_default_data.md).
-PHI = {"PS": 0.3, "M": 0.6, "ATT": 0.6, "HE": 1.0, "NT": 2.0}
+# real economy trades nontradables at the HE cost (the steepest at which the gravity inversion
+# converges on the data; see docs/hubs_default_data.md).
+PHI = {"PS": 0.3, "M": 0.6, "ATT": 0.6, "HE": 1.0, "NT": 1.0}
 
 # SOC major groups counted as cognitive non-routine (CNR); all others are non-CNR.
 CNR_SOC = {"11": "Management", "13": "Business and financial operations", "15": "Computer and mathematical",
@@ -145,6 +146,9 @@ STATE_ABBR = {
     "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA", "West Virginia": "WV",
     "Wisconsin": "WI", "Wyoming": "WY",
 }
+
+
+GZIP = {"method": "gzip", "mtime": 0}  # reproducible bytes
 
 
 def _read(src: Path, name: str) -> pd.DataFrame:
@@ -359,8 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     metros["oews_mapping"] = metros["cbsa_code"].map(amap["oews_mapping"])
     metros.to_csv(a.out / "metros.csv", index=False, float_format="%.10g")
     emp = build_industry_employment(a.src, metros)
-    emp.to_csv(a.out / "industry_employment.csv.gz", index=False, float_format="%.17g")
-    occ.drop(columns=["oews_note"]).to_csv(a.out / "occupation_wages.csv.gz", index=False, float_format="%.17g")
+    emp.to_csv(a.out / "industry_employment.csv.gz", index=False, float_format="%.17g", compression=GZIP)
+    occ.drop(columns=["oews_note"]).to_csv(a.out / "occupation_wages.csv.gz", index=False, float_format="%.17g",
+                                          compression=GZIP)
     seed = build_national_seed(a.src)
     seed.to_csv(a.out / "national_seed.csv", index=False, float_format="%.17g")
     ind, io22 = cprs_industries()

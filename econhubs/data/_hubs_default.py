@@ -149,7 +149,8 @@ class HubsDefaultData:
         })
 
 
-def ipf(row: np.ndarray, col: np.ndarray, seed: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
+def ipf(row: np.ndarray, col: np.ndarray, seed: np.ndarray, *, tol: float = 1e-12,
+        max_iter: int = 10_000) -> np.ndarray:
     r"""Iterative proportional fitting, one table per metro: $L_{nkj} = a_{nk} b_{nj} S_{kj}$ with
     $\sum_k L_{nkj}$ = ``row`` (N, J) and $\sum_j L_{nkj}$ = ``col`` (N, K) (Deming-Stephan 1940).
 

@@ -9,8 +9,9 @@ $$Y^j_m = (x^j_m)^{-θ^j} \sum_n K^j_{nm} (P^j_n)^{θ^j} X^j_n, \qquad
 (Eaton-Kortum; Alvarez & Lucas 2007 show existence and uniqueness up to scale for a positive
 kernel). $\sum_m Y_m = \sum_n X_n$ makes one equation redundant; it is replaced by the scale
 normalisation $\frac1N\sum_n \ln P^j_n = 0$. Each industry is one N-unknown root find
-(dense Newton, :func:`econhubs.core.root_find`), vmapped over the tradable industries, so ``jax.grad`` with respect to θ, the kernels (distance elasticities) and the data
-goes through the implicit function theorem.
+(dense Newton, :func:`econhubs.core.root_find`), vmapped over the tradable industries, so
+``jax.grad`` with respect to θ, the kernels (distance elasticities) and the data goes through
+the implicit function theorem.
 """
 
 from __future__ import annotations
