@@ -92,7 +92,8 @@ def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
     s = run.summary
     eq = run.equilibrium
     N, K = eq.L.shape
-    print(f"econhubs hubs: sectoral-hubs equilibrium (Rossi-Hansberg, Sarte & Schwartzman 2021), {s['economy']} economy")
+    print(f"econhubs hubs: sectoral-hubs equilibrium (Rossi-Hansberg, Sarte & Schwartzman 2021), "
+          f"{s['economy']} economy")
     print(f"  N={N} metros x J={eq.P.shape[1]} industries x K={K} occupations")
     if s["economy"] == "real":
         print("  data: OEWS May 2025 wages, CBP 2019 x OEWS employment (metro x occupation x industry CONSTRUCTED by "
