@@ -9,4 +9,4 @@ from ._national import implied_shares as implied_shares
 from ._national import national_shares as national_shares
 from ._schema import COLUMNS as INVERSION_COLUMNS  # noqa: F401
 from ._schema import InversionData as InversionData
-from ._schema import validate as validate_inversion_data
+from ._schema import validate as validate_inversion_data  # noqa: F401
