@@ -50,6 +50,22 @@ def _labels(df: pd.DataFrame, col: str, given: Sequence[str] | None) -> tuple[st
     return given
 
 
+def _dense(df: pd.DataFrame, flat: np.ndarray, shape: tuple[int, ...], vals: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Employment (N, K, J) and wages (N, K) from the flat cell index; one wage per (n, k)."""
+    L = np.zeros(int(np.prod(shape)))
+    L[flat] = vals["employment"]
+    L = L.reshape(shape)
+    w = np.zeros(shape[:2])
+    wk = flat // shape[2]
+    w.reshape(-1)[wk] = vals["wage"]
+    spread = pd.Series(vals["wage"]).groupby(wk).transform(lambda s: s.max() - s.min()).to_numpy()
+    bad = spread > 1e-9 * vals["wage"]
+    if bad.any():
+        raise _row_error(df, bad, "wage", "wage differs across industries of the same metro and occupation "
+                         "(rule: one wage per metro x occupation)")
+    return L, w
+
+
 def validate(df: pd.DataFrame, *, metros: Sequence[str] | None = None, occupations: Sequence[str] | None = None,
              industries: Sequence[str] | None = None) -> InversionData:
     """Check the long-form table and return dense arrays in the given label orders.
@@ -91,17 +107,7 @@ def validate(df: pd.DataFrame, *, metros: Sequence[str] | None = None, occupatio
         named = {c: lab[i] for c, lab, i in zip(COLUMNS[:3], labs, cell)}
         raise ValueError(f"inversion data: no row for cell {named} ({int(np.prod(shape)) - len(flat)} cells "
                          "missing; rule: every metro x occupation x industry has a row, zeros included)")
-    L = np.zeros(int(np.prod(shape)))
-    L[flat] = vals["employment"]
-    L = L.reshape(shape)
-    w = np.zeros(shape[:2])
-    wk = flat // shape[2]
-    w.reshape(-1)[wk] = vals["wage"]
-    spread = pd.Series(vals["wage"]).groupby(wk).transform(lambda s: s.max() - s.min()).to_numpy()
-    bad = spread > 1e-9 * vals["wage"]
-    if bad.any():
-        raise _row_error(df, bad, "wage", "wage differs across industries of the same metro and occupation "
-                         "(rule: one wage per metro x occupation)")
+    L, w = _dense(df, flat, shape, vals)
     Lnk = L.sum(axis=2)
     if np.any(Lnk <= 0):
         n, k = (int(i) for i in np.argwhere(Lnk <= 0)[0])
