@@ -27,6 +27,7 @@ see :func:`econhubs.estimation.national_shares` (``calibrate_shares``).
 from __future__ import annotations
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -181,10 +182,11 @@ def invert(data: pd.DataFrame | InversionData, params: HubsParams, trade: TradeC
     p = _consistent_params(params, w, Lkj, calibrate_shares)
     out = _fundamentals(jnp.asarray(w), jnp.asarray(Lkj), jnp.asarray(H), p, trade)
     nt_gap = out.pop("nt_gap")
-    if throw and float(nt_gap) > 1e-8:
+    concrete = not isinstance(nt_gap, jax.core.Tracer)  # under jax.grad/jit the checks are skipped
+    if throw and concrete and float(nt_gap) > 1e-8:
         raise ValueError(f"invert: nontradable output differs from local demand by {float(nt_gap):.3g} (log) in some "
                          "city; data with local nontradables need Y = X per city (or trade them at a steep cost)")
-    if throw and not bool(out["gravity_converged"]):
+    if throw and concrete and not bool(out["gravity_converged"]):
         raise ValueError(f"invert: gravity block did not converge (max residual {float(out['gravity_residual']):.3g})")
     fund = Fundamentals(lam_hat=out["lam_hat"], A=out["A"], H=jnp.asarray(H))
     return Inversion(params=p, fundamentals=fund, trade=trade, H=jnp.asarray(H), w=jnp.asarray(w),
