@@ -139,7 +139,8 @@ def test_gradients_through_inner_solves():
         q = eqx.tree_at(lambda q: (q.tau_R, q.nu, q.theta), p, (p.tau_R * s[0], s[1], p.theta * s[2]))
         tr = TradeCosts.from_distance(d, jnp.stack([s[3], 0.7 * s[3]]), group)
         inv = invert(df, q, tr, H=f.H)
-        return jnp.sum(jnp.log(inv.lam_hat) * jnp.arange(1.0, 21.0).reshape(5, 2, 2)) + jnp.sum(jnp.log(inv.A)[:, 0])
+        w = jnp.arange(1.0, 21.0).reshape(5, 2, 2)
+        return jnp.sum(jnp.log(inv.lam_hat) * w) + jnp.sum(jnp.log(inv.A)[:, 0] * jnp.arange(5.0))
 
     s0 = jnp.array([1.0, 3.0, 1.0, 1.1])
     g = jax.grad(out)(s0)
