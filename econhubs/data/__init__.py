@@ -7,9 +7,10 @@ from econhubs.data._cprs2007 import (
     load_cprs_table as load_cprs_table,
 )
 
-# sectoral-hubs embedded default data (tools/build_hubs_default.py)
+# sectoral-hubs embedded default data (the real 382-metro economy, tools/build_us_metros.py)
 from econhubs.data._hubs_default import (
     HubsDefaultData as HubsDefaultData,
     great_circle_km as great_circle_km,
+    ipf as ipf,
     load_hubs_default as load_hubs_default,
 )
