@@ -37,24 +37,28 @@ def _project(z: Float[Array, "n l"], a: Float[Array, "n m"]) -> Float[Array, "n 
     return q @ (q.T @ a)
 
 
-@partial(jax.jit, static_argnames=("num_clusters",))
 def _fit_core(y, x, z, clusters, num_clusters):
-    """Coefficients, residuals, bread (X̂'X̂)^{-1} and the unscaled meats of every covariance type.
-
-    One compiled kernel per shape serves all three covariance types (the choice is cheap algebra).
-    """
+    """Coefficients, residuals, bread (X̂'X̂)^{-1} and the unscaled meats of the covariance types."""
     k = x.shape[1]
     xhat = _project(z, x)
-    chol = jax.scipy.linalg.cho_factor(xhat.T @ xhat)
+    xtx = xhat.T @ xhat
+    chol = jax.scipy.linalg.cho_factor(xtx)
     params = jax.scipy.linalg.cho_solve(chol, xhat.T @ y)
     eps = y - x @ params
     bread = jax.scipy.linalg.cho_solve(chol, jnp.eye(k, dtype=x.dtype))
     score = xhat * eps[:, None]
-    meats = {"unadjusted": jnp.linalg.inv(bread) * (eps @ eps / x.shape[0]), "robust": score.T @ score}
+    meats = {"unadjusted": xtx * (eps @ eps / x.shape[0]), "robust": score.T @ score}
     if num_clusters is not None:
         u = jax.ops.segment_sum(score, clusters, num_segments=num_clusters)
         meats["clustered"] = u.T @ u
     return params, eps, bread, meats
+
+
+def _scale(cov: str, n: int, k: int, g: int | None, debiased: bool) -> float:
+    """linearmodels' small-sample factor (1 unless debiased)."""
+    if not debiased:
+        return 1.0
+    return (g / (g - 1)) * ((n - 1) / (n - k)) if cov == "clustered" else n / (n - k)
 
 
 def fit_arrays(
@@ -78,12 +82,16 @@ def fit_arrays(
     n, k = x.shape
     g = num_clusters if cov == "clustered" else None
     params, eps, bread, meats = _fit_core(y, x, z, clusters if g else None, g)
-    if cov == "clustered":
-        scale = (g / (g - 1)) * ((n - 1) / (n - k)) if debiased else 1.0
-    else:
-        scale = n / (n - k) if debiased else 1.0
-    v = scale * bread @ meats[cov] @ bread
+    v = _scale(cov, n, k, g, debiased) * bread @ meats[cov] @ bread
     return params, 0.5 * (v + v.T), eps
+
+
+def _partial_r2(d, exog, instr):
+    """R² of d on the instruments after both are partialled on exog."""
+    if exog.shape[1]:
+        d, instr = d - _project(exog, d[:, None])[:, 0], instr - _project(exog, instr)
+    resid = d - _project(instr, d[:, None])[:, 0]
+    return 1.0 - (resid @ resid) / (d @ d)
 
 
 def wald_first_stage(
@@ -106,17 +114,27 @@ def wald_first_stage(
     """
     xz = jnp.concatenate([exog, instr], axis=1)
     b, v, _ = fit_arrays(d, xz, xz, clusters, cov=cov, num_clusters=num_clusters, debiased=debiased)
-    q = instr.shape[1]
-    bq, vq = b[-q:], v[-q:, -q:]
-    stat = bq @ jnp.linalg.solve(vq, bq)
-    stat = stat / q if cov == "unadjusted" else stat
-    if exog.shape[1]:
-        ed, ez = d - _project(exog, d[:, None])[:, 0], instr - _project(exog, instr)
-    else:
-        ed, ez = d, instr
-    resid = ed - _project(ez, ed[:, None])[:, 0]
-    r2 = 1.0 - (resid @ resid) / (ed @ ed)
-    return stat, r2, b
+    return _wald(b, v, instr.shape[1], cov), _partial_r2(d, exog, instr), b
+
+
+def _wald(b, v, q: int, cov: str):
+    bq, vq = b[..., -q:], v[..., -q:, -q:]
+    stat = jnp.einsum("...i,...i->...", bq, jnp.linalg.solve(vq, bq[..., None])[..., 0])
+    return stat / q if cov == "unadjusted" else stat
+
+
+@partial(jax.jit, static_argnames=("num_clusters",))
+def _estimate(y, exog, endog, instr, clusters, num_clusters):
+    """One compiled kernel per problem shape, for every covariance type: the 2SLS core and the
+    first-stage cores (vmapped over endogenous regressors) with their partial R²."""
+    x, z = jnp.concatenate([exog, endog], 1), jnp.concatenate([exog, instr], 1)
+    main = _fit_core(y, x, z, clusters, num_clusters)
+    if not endog.shape[1]:
+        return main, None
+    xz = jnp.concatenate([exog, instr], 1)
+    first = jax.vmap(lambda d: _fit_core(d, xz, xz, clusters, num_clusters), in_axes=1)(endog)
+    r2 = jax.vmap(_partial_r2, in_axes=(1, None, None))(endog, exog, instr)
+    return main, (first, r2)
 
 
 def iv2sls(data, dependent: str, exog, endog, instruments, cluster: str | None = None, cov: str = "unadjusted",
@@ -136,19 +154,20 @@ def iv2sls(data, dependent: str, exog, endog, instruments, cluster: str | None =
         raise ValueError(f"cov must be one of {COV_TYPES}, got {cov!r}")
     d = build_design(data, dependent, exog, endog, instruments, cluster=cluster, const=const, cov=cov)
     cl = None if d.clusters is None else jnp.asarray(d.clusters)
-    kw = dict(cov=cov, num_clusters=d.num_clusters, debiased=debiased)
-    x, z = jnp.asarray(d.x), jnp.asarray(d.z)
-    coef, v, eps = fit_arrays(jnp.asarray(d.y), x, z, cl, **kw)
+    g = d.num_clusters
+    (coef, eps, bread, meats), fs = _estimate(*[jnp.asarray(a) for a in (d.y, d.exog, d.endog, d.instr)], cl, g)
+    n, k = d.x.shape
+    v = _scale(cov, n, k, g, debiased) * bread @ meats[cov] @ bread
+    v = 0.5 * (v + v.T)
     if not bool(jnp.all(jnp.isfinite(coef)) & jnp.all(jnp.isfinite(v))):
         raise ValueError("2SLS failed: the projected regressors P_Z X are rank deficient (an endogenous regressor is "
                          f"not explained by the instruments {d.instr_names} beyond exog); check the first stage")
     first = None
     if d.endog_names:
-        ex, ins = jnp.asarray(d.exog), jnp.asarray(d.instr)
-        fs = [wald_first_stage(jnp.asarray(d.endog[:, i]), ex, ins, cl, **kw) for i in range(d.endog.shape[1])]
+        (b1, _, bread1, meats1), r2 = fs
+        v1 = _scale(cov, n, d.z.shape[1], g, debiased) * bread1 @ meats1[cov] @ bread1
         first = FirstStage(
-            f_stat=jnp.stack([f[0] for f in fs]), partial_r2=jnp.stack([f[1] for f in fs]),
-            coefs=jnp.stack([f[2] for f in fs]), endog=tuple(d.endog_names),
+            f_stat=_wald(b1, v1, len(d.instr_names), cov), partial_r2=r2, coefs=b1, endog=tuple(d.endog_names),
             regressors=tuple(d.exog_names + d.instr_names), num_instruments=len(d.instr_names),
         )
     return IVResults(coef=coef, cov=v, resid=eps, first_stage=first, names=tuple(d.exog_names + d.endog_names),
