@@ -66,9 +66,10 @@ def _regressors(L: np.ndarray, cnr: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return np.log(L[:, cnr] / tot), np.log(L[:, 1 - cnr] / tot), np.log(tot)
 
 
-def externality_panel(lam, L, L_instrument, metros: pd.DataFrame, groups, cnr: int = 0) -> pd.DataFrame:
-    """Long panel (one row per metro n, occupation k, industry j in a tradable group) with ln λ,
-    the three regressors, their instruments, metro id, division and climate proxies."""
+def externality_panel(lam, L, L_instrument, metros: pd.DataFrame, groups, cnr: int = 0, exclude=None) -> pd.DataFrame:
+    """Long panel (one row per metro n, occupation k, industry j) with ln λ, the three regressors,
+    their instruments, metro id, division and climate proxies. ``exclude`` (N, K, J) bool drops
+    cells (e.g. the inversion's floored zero-employment cells, whose λ is an artefact)."""
     lam, L, Lz = np.asarray(lam, float), np.asarray(L, float), np.asarray(L_instrument, float)
     N, K, J = lam.shape
     if K != 2:
@@ -92,7 +93,13 @@ def externality_panel(lam, L, L_instrument, metros: pd.DataFrame, groups, cnr: i
         INSTR[0]: is_cnr * z[0][n], INSTR[1]: (1 - is_cnr) * z[1][n], INSTR[2]: z[2][n],
         "division": metros["division"].to_numpy()[n], "lat": lat[n], "lon": lon[n],
     })
-    return df.assign(lat2=df.lat ** 2, lon2=df.lon ** 2, latlon=df.lat * df.lon)
+    df = df.assign(lat2=df.lat ** 2, lon2=df.lon ** 2, latlon=df.lat * df.lon)
+    if exclude is not None:
+        exclude = np.asarray(exclude, bool)
+        if exclude.shape != lam.shape:
+            raise ValueError(f"exclude must have the shape of lam {lam.shape}, got {exclude.shape}")
+        df = df[~exclude.ravel()].reset_index(drop=True)
+    return df
 
 
 def _group_frame(panel: pd.DataFrame, g: str) -> tuple[pd.DataFrame, list[str]]:
@@ -118,18 +125,20 @@ class ExternalityEstimates:
 
 
 def estimate_externalities(lam, L, params, fundamentals, trade, metros: pd.DataFrame, groups, *, cnr: int = 0,
-                           L_instrument=None, group_names=GROUPS, **solve_kwargs) -> ExternalityEstimates:
+                           L_instrument=None, exclude=None, group_names=GROUPS,
+                           **solve_kwargs) -> ExternalityEstimates:
     """Table 1 regressions from an (inverted) economy.
 
     lam (N, K, J): productivity λ with externalities (e.g. ``Equilibrium.lam`` or the inversion's);
     L (N, K): employment; params/fundamentals/trade: to solve the instrument counterfactual
     (only A and H of ``fundamentals`` are used); metros: DataFrame with division, lat, lon (one row
     per metro, in order); groups (J,): each industry's group label; cnr: index of the CNR occupation.
-    ``L_instrument`` (N, K) skips the counterfactual solve. Extra keywords go to ``solve_equilibrium``.
+    ``L_instrument`` (N, K) skips the counterfactual solve; ``exclude`` (N, K, J) bool drops cells.
+    Extra keywords go to ``solve_equilibrium``.
     """
     if L_instrument is None:
         L_instrument = instrument_allocation(lam, params, fundamentals, trade, **solve_kwargs)
-    panel = externality_panel(lam, L, L_instrument, metros, groups, cnr)
+    panel = externality_panel(lam, L, L_instrument, metros, groups, cnr, exclude)
     iv, ols = {}, {}
     for g in group_names:
         d, controls = _group_frame(panel, g)
