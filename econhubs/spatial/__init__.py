@@ -3,11 +3,15 @@
 from ._default import (
     TABLE1 as TABLE1,
     DefaultEconomy as DefaultEconomy,
+    RealEconomy as RealEconomy,
     default_economy as default_economy,
+    default_trade as default_trade,
+    real_economy as real_economy,
     synthetic_fundamentals as synthetic_fundamentals,
 )
 from ._equilibrium import Equilibrium as Equilibrium, initial_guess as initial_guess, solve_equilibrium as solve_equilibrium
 from ._hubs import residual as hubs_residual
+from ._hubs import log_cost_constant as hubs_log_cost_constant, log_externality as hubs_log_externality
 from ._params import Fundamentals as Fundamentals, HubsParams as HubsParams, TradeCosts as TradeCosts
 from ._trade import log_price_index as log_price_index, sales as sales, trade_shares as trade_shares
 

@@ -1,72 +1,134 @@
-"""`econhubs hubs`: solve the sectoral-hubs default economy and print a summary."""
+"""`econhubs hubs`: invert the model on the real 382-metro economy, solve the equilibrium at the
+recovered fundamentals and report the real metros' CNR shares, wages and the fit.
+
+``--synthetic`` solves the synthetic economy instead (synthetic λ̂, A, H on the real geography).
+
+The run is a list of steps (:data:`STEPS`): each takes the :class:`Run` context and returns
+named tables, written atomically as ``<name>.csv`` into ``--out``; later stages (Table 1, the
+planner) are added by appending a step. Exit status 1 if the inversion or the equilibrium fails.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import jax
 import numpy as np
 import pandas as pd
 
-from ..core import atomic_write_text
-from ._default import default_economy
+from ..core import ConvergenceError, atomic_write_text
+from ._default import default_economy, real_economy
 from ._equilibrium import solve_equilibrium
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
+@dataclass
+class Run:
+    """What every step sees: the arguments, the economy, the equilibrium, and timings/summary."""
+
+    args: argparse.Namespace
+    economy: object = None
+    equilibrium: object = None
+    summary: dict = field(default_factory=dict)
+
+
+def step_economy(run: Run) -> dict[str, pd.DataFrame]:
+    """Build the economy: the real one (inversion on the shipped data) or the synthetic one."""
+    a = run.args
+    t0 = time.perf_counter()
+    if a.synthetic:
+        run.economy = default_economy(a.cities, seed=a.seed, externalities=not a.no_externalities)
+        run.summary.update(economy="synthetic", seed=a.seed, synthetic_fundamentals=True)
+    else:
+        run.economy = real_economy(a.cities, externalities=not a.no_externalities)
+        inv = run.economy.inversion
+        run.summary.update(economy="real", synthetic_fundamentals=False, wage_scale_dollars=inv.wage_scale,
+                           zero_employment_cells=inv.n_zero_cells, gravity_residual=float(inv.gravity_residual),
+                           employment="CONSTRUCTED by IPF from CBP 2019 and OEWS 2025 margins")
+    run.summary["economy_seconds"] = time.perf_counter() - t0
+    return {}
+
+
+def step_equilibrium(run: Run) -> dict[str, pd.DataFrame]:
+    """Solve the equilibrium at the (recovered or synthetic) fundamentals from a cold start."""
+    ec = run.economy
+    t0 = time.perf_counter()
+    run.equilibrium = solve_equilibrium(ec.params, ec.fundamentals, ec.trade)
+    eq = run.equilibrium
+    run.summary.update(iterations=int(eq.iterations), residual=float(eq.residual),
+                       equilibrium_seconds_incl_compile=time.perf_counter() - t0)
+    return {}
+
+
+def step_cities(run: Run) -> dict[str, pd.DataFrame]:
+    """Per-metro table: workers, CNR share, wages (dollars for the real economy), and the fit."""
+    ec, eq = run.economy, run.equilibrium
+    L, w = np.asarray(eq.L), np.asarray(eq.w)
+    real = not run.args.synthetic
+    scale = ec.inversion.wage_scale if real else 1.0
+    t = pd.DataFrame({"metro": ec.cities, "workers": L.sum(1) * (1e6 if real else 1.0),
+                      "CNR share": L[:, 0] / L.sum(1),
+                      "CNR wage": w[:, 0] * scale, "non-CNR wage": w[:, 1] * scale})
+    if real:
+        from ..estimation import inversion_fit
+
+        inv = ec.inversion
+        d = np.asarray(inv.L)
+        t["CNR share (data)"] = d[:, 0] / d.sum(1)
+        t["max rel. error w, L"] = np.maximum(np.abs(w / np.asarray(inv.w) - 1).max(1), np.abs(L / d - 1).max(1))
+        run.summary["fit_max_relative_error"] = inversion_fit(inv, eq)
+    return {"cities": t.sort_values("workers", ascending=False)}
+
+
+#: The pipeline; append a step (``Run -> {name: DataFrame}``) to add Table 1 or the planner.
+STEPS: list[Callable[[Run], dict[str, pd.DataFrame]]] = [step_economy, step_equilibrium, step_cities]
+
+
+def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
+    s = run.summary
+    eq = run.equilibrium
+    N, K = eq.L.shape
+    print(f"econhubs hubs: sectoral-hubs equilibrium (Rossi-Hansberg, Sarte & Schwartzman 2021), "
+          f"{s['economy']} economy")
+    print(f"  N={N} metros x J={eq.P.shape[1]} industries x K={K} occupations")
+    if s["economy"] == "real":
+        print("  data: OEWS May 2025 wages, CBP 2019 x OEWS employment (metro x occupation x industry CONSTRUCTED by "
+              f"IPF); {s['zero_employment_cells']} zero-employment cells floored; fundamentals recovered by inversion")
+    else:
+        print(f"  SYNTHETIC fundamentals (seed {s['seed']}) on the real metros")
+    print(f"  Newton-GMRES: {s['iterations']} iterations, max relative residual {s['residual']:.2e}, "
+          f"{s['equilibrium_seconds_incl_compile']:.1f} s incl. compile (timings: benchmarks/)")
+    if "fit_max_relative_error" in s:
+        f = s["fit_max_relative_error"]
+        print(f"  fit to data (max relative error): wages {f['w']:.2e}, employment by occupation {f['L']:.2e}, "
+              f"by occupation x industry {f['Lkj_positive']:.2e}")
+    print(f"\n  Largest {top} metros in equilibrium:")
+    print(tables["cities"].head(top).to_string(index=False, float_format=lambda v: f"{v:10.4g}"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="econhubs hubs", description=__doc__)
-    ap.add_argument("--cities", type=int, default=None, help="solve only the N largest metros (default: all 382)")
-    ap.add_argument("--seed", type=int, default=0, help="seed of the SYNTHETIC fundamentals (lambda_hat, A, H)")
+    ap = argparse.ArgumentParser(prog="econhubs hubs", description=__doc__.splitlines()[0])
+    ap.add_argument("--synthetic", action="store_true", help="synthetic fundamentals instead of the real data")
+    ap.add_argument("--cities", type=int, default=None, help="only the N most populous metros (default: all 382)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the SYNTHETIC fundamentals (--synthetic)")
     ap.add_argument("--no-externalities", action="store_true", help="set every tau to zero")
     ap.add_argument("--top", type=int, default=10, help="rows in the largest-cities table")
     ap.add_argument("--out", type=Path, default=Path("econhubs_output/hubs"), help="folder for the CSV/JSON results")
     args = ap.parse_args(argv)
-
-    ec = default_economy(args.cities, seed=args.seed, externalities=not args.no_externalities)
-    p, f, tc = ec.params, ec.fundamentals, ec.trade
-    N, K = f.A.shape
-    J = p.theta.shape[0]
-    print(f"econhubs hubs: sectoral-hubs equilibrium (Rossi-Hansberg, Sarte & Schwartzman 2021)")
-    print(f"  N={N} metros x J={J} industries x K={K} occupations; {2 * N * K + 2 * N * J + N} unknowns")
-    print("  data: real metros (GeoNames), CPRS 2007 national shares and trade elasticities; "
-          f"SYNTHETIC fundamentals (seed {args.seed}), see docs/hubs.md")
-    t0 = time.perf_counter()
-    eq = solve_equilibrium(p, f, tc)
-    jax.block_until_ready(eq.w)
-    t1 = time.perf_counter()
-    eq = solve_equilibrium(p, f, tc)  # compiled: the solve time alone
-    jax.block_until_ready(eq.w)
-    t2 = time.perf_counter()
-    print(f"  Newton-GMRES: {int(eq.iterations)} iterations, max relative residual {float(eq.residual):.2e}, "
-          f"solve {t2 - t1:.2f} s after JIT (first call incl. compile {t1 - t0:.1f} s)")
-
-    L = np.asarray(eq.L)
-    w = np.asarray(eq.w)
-    wbar = (w * L).sum(0) / L.sum(0)
-    top = pd.DataFrame({
-        "metro": ec.cities,
-        "workers (m)": L.sum(1),
-        "CNR share": L[:, 0] / L.sum(1),
-        "CNR wage / US mean": w[:, 0] / wbar[0],
-        "non-CNR wage / US mean": w[:, 1] / wbar[1],
-    }).sort_values("workers (m)", ascending=False)
-    print(f"\n  Largest {args.top} metros in equilibrium (SYNTHETIC fundamentals):")
-    print(top.head(args.top).to_string(index=False, float_format=lambda v: f"{v:8.3f}"))
-    print(f"\n  Expected utility U^k: " + ", ".join(f"{o} {u:.4f}" for o, u in zip(ec.occupations, np.asarray(eq.U))))
-
-    out = args.out
-    _atomic_write(out / "cities.csv", top.to_csv(index=False))
-    _atomic_write(out / "summary.json", json.dumps({
-        "N": N, "J": J, "K": K, "iterations": int(eq.iterations), "residual": float(eq.residual),
-        "solve_seconds": t2 - t1, "first_call_seconds": t1 - t0, "seed": args.seed, "synthetic_fundamentals": True,
-        "U": dict(zip(ec.occupations, map(float, np.asarray(eq.U)))),
-    }, indent=2))
-    print(f"\n  wrote {out / 'cities.csv'} and {out / 'summary.json'}")
+    run, tables = Run(args), {}
+    try:
+        for step in STEPS:
+            tables.update(step(run))
+    except (ConvergenceError, ValueError) as e:
+        print(f"econhubs hubs: failed: {e}", file=sys.stderr)
+        return 1
+    _print(run, tables, args.top)
+    for name, t in tables.items():
+        atomic_write_text(args.out / f"{name}.csv", t.to_csv(index=False))
+    atomic_write_text(args.out / "summary.json", json.dumps(run.summary, indent=2, default=float))
+    print(f"\n  wrote {', '.join(str(args.out / f'{n}.csv') for n in tables)} and {args.out / 'summary.json'}")
     return 0

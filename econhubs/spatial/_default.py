@@ -1,13 +1,14 @@
-r"""The default sectoral-hubs economy: real US geography and national accounts, synthetic
-fundamentals.
+r"""The default sectoral-hubs economies on the 382 real US metros (2015 delineation).
 
-Real (shipped in ``econhubs/data/hubs_default``): 382 metros (GeoNames locations and
-populations, clustered), great-circle distances, census divisions, 22 industries with
-national consumption, value-added, labour and input-output shares and trade elasticities
-from the CPRS 2007 calibration. Externalities: the seed's Table 1 (RSS 2021), zero for
-nontradables. **Synthetic** (seeded, reproducible, named so everywhere): the fundamentals
-λ̂, A, H drawn by :func:`synthetic_fundamentals`, the distance elasticities φ_g, and the
-CNR/non-CNR split of national employment (see ``HubsDefaultData.synthetic_fields``).
+:func:`real_economy` (the default of ``econhubs hubs``): real wages and employment (OEWS 2025,
+CBP 2019; metro x occupation x industry CONSTRUCTED by IPF), inverted
+(:func:`econhubs.estimation.invert`) for the fundamentals λ̂, A, r that make them an equilibrium.
+:func:`default_economy` (``--synthetic``, tests, demos): the same geography and national
+accounts with **synthetic** fundamentals λ̂, A, H drawn by :func:`synthetic_fundamentals`.
+
+Both: great-circle distances, 22 industries with national shares and trade elasticities from
+the CPRS 2007 calibration, externalities from the seed's Table 1 (RSS 2021), zero for
+nontradables. The distance elasticities φ_g are a synthetic spec choice.
 
 Trade costs (spec **choice**): $κ^j_{nm} = (d_{nm}/\bar d)^{\bar θ φ_g/θ^j}$ for m ≠ n, with
 $\bar θ$ = 4.55 (CPRS's services elasticity) and $\bar d$ the smallest metro distance, so the
@@ -16,12 +17,17 @@ distance elasticity of trade flows, $\bar θ φ_g$, is common within a group g a
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..data import HubsDefaultData, load_hubs_default
 from ._params import Fundamentals, HubsParams, TradeCosts
+
+if TYPE_CHECKING:
+    from ..estimation import Inversion
 
 #: Seed Table 1 (RSS 2021): (τ^R CNR, τ^R non-CNR, τ^L) by tradable group.
 TABLE1 = {"HE": (0.63, 0.44, 0.20), "PS": (1.22, 0.71, 0.39), "M": (1.23, 1.28, 0.51), "ATT": (0.80, 0.54, 0.37)}
@@ -68,6 +74,92 @@ def synthetic_fundamentals(data: HubsDefaultData, seed: int = 0, epsilon: float 
     return Fundamentals(lam_hat=lam_hat, A=A, H=H)
 
 
+def default_trade(data: HubsDefaultData, groups: tuple[str, ...] = GROUPS) -> TradeCosts:
+    """κ^j = (d/d̄)^{θ̄ φ_g/θ^j} for industries of the listed ``groups``; others nontradable."""
+    phi = data.metadata["phi"]
+    delta = np.array([THETA_BAR * phi[g] for g in groups])
+    group_idx = tuple(groups.index(g) if g in groups else -1 for g in data.industries["group"])
+    return TradeCosts.from_distance(data.distance_km, delta, group_idx)
+
+
+def subset(data: HubsDefaultData, n_cities: int | None) -> HubsDefaultData:
+    """The ``n_cities`` most populous metros (all when None)."""
+    if n_cities is None:
+        return data
+    if not 2 <= n_cities <= len(data.metros):
+        raise ValueError(f"n_cities must lie in [2, {len(data.metros)}], got {n_cities}")
+    keep = np.arange(n_cities)
+    m = data.metros.iloc[keep].reset_index(drop=True)
+    codes = set(m["cbsa_code"])
+    return dataclasses.replace(
+        data, metros=m, distance_km=data.distance_km[np.ix_(keep, keep)],
+        industry_employment=data.industry_employment[data.industry_employment["cbsa_code"].isin(codes)],
+        occupation_wages=data.occupation_wages[data.occupation_wages["cbsa_code"].isin(codes)])
+
+
+def table1_taus(groups, externalities: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """τ^R (2, J) and τ^L (J) from the seed's Table 1 by group; zero for nontradables."""
+    J = len(groups)
+    tau_R, tau_L = np.zeros((2, J)), np.zeros(J)
+    if externalities:
+        for j, g in enumerate(groups):
+            if g in TABLE1:
+                tau_R[0, j], tau_R[1, j], tau_L[j] = TABLE1[g]
+    return tau_R, tau_L
+
+
+@dataclass(frozen=True)
+class RealEconomy:
+    """The real economy: the inversion (``inversion.params``, ``.fundamentals``, ``.trade`` are the
+    inputs of ``solve_equilibrium``), the shipped data and labels."""
+
+    inversion: Inversion
+    data: HubsDefaultData
+    cities: list[str]
+    industries: list[str]
+    occupations: list[str]
+    groups: list[str]
+
+    @property
+    def params(self) -> HubsParams:
+        return self.inversion.params
+
+    @property
+    def fundamentals(self) -> Fundamentals:
+        return self.inversion.fundamentals
+
+    @property
+    def trade(self) -> TradeCosts:
+        return self.inversion.trade
+
+
+def real_economy(n_cities: int | None = None, *, nu: float = 3.0, epsilon: float = 1.6,
+                 externalities: bool = True) -> RealEconomy:
+    """Invert the model on the real data (all 382 metros, or the ``n_cities`` most populous).
+
+    Trade: nontradables (retail, utilities and construction, real estate) are traded at the
+    steepest distance cost (φ_NT, metadata ``phi``) so that each city's nontradable employment
+    can differ from its local demand; α and β are recalibrated for national consistency
+    (:func:`econhubs.estimation.national_shares`). H: land-area proxy. See docs/hubs_default_data.md.
+    """
+    from ..estimation import invert
+
+    data = subset(load_hubs_default(), n_cities)
+    ind = data.industries
+    groups = ind["group"].tolist()
+    tau_R, tau_L = table1_taus(groups, externalities)
+    L = data.employment_nk
+    params = HubsParams(theta=ind["theta"].to_numpy(float), nu=nu, epsilon=epsilon, alpha=data.alpha,
+                        gamma=data.gamma, io=data.io, beta=data.beta, tau_R=tau_R, tau_L=tau_L,
+                        L_bar=L.sum(axis=0) / 1e6)
+    trade = default_trade(data, GROUPS + ("NT",))
+    df = data.inversion_data().assign(employment=lambda d: d["employment"] / 1e6)
+    inv = invert(df, params, trade, H=data.structures_proxy, metros=data.metros["cbsa_code"].tolist(),
+                 occupations=data.occupations["name"].tolist(), industries=ind["name"].tolist())
+    return RealEconomy(inversion=inv, data=data, cities=data.metros["name"].tolist(),
+                       industries=ind["name"].tolist(), occupations=data.occupations["name"].tolist(), groups=groups)
+
+
 def default_economy(n_cities: int | None = None, seed: int = 0, *, nu: float = 3.0, epsilon: float = 1.6,
                     externalities: bool = True) -> DefaultEconomy:
     """The default economy (N = 382, J = 22, K = 2), or its ``n_cities`` largest metros.
@@ -75,33 +167,16 @@ def default_economy(n_cities: int | None = None, seed: int = 0, *, nu: float = 3
     National employment L^k is in millions of workers (CPRS 2007 total, synthetic split).
     ``externalities=False`` sets every τ to zero.
     """
-    data = load_hubs_default()
-    if n_cities is not None:
-        if not 2 <= n_cities <= len(data.metros):
-            raise ValueError(f"n_cities must lie in [2, {len(data.metros)}], got {n_cities}")
-        keep = np.arange(n_cities)
-        data = HubsDefaultData(
-            metros=data.metros.iloc[keep].reset_index(drop=True), industries=data.industries, io=data.io,
-            occupations=data.occupations, distance_km=data.distance_km[np.ix_(keep, keep)], metadata=data.metadata,
-        )
+    data = subset(load_hubs_default(), n_cities)
     ind = data.industries
     groups = ind["group"].tolist()
-    J = len(ind)
-    tau_R = np.zeros((2, J))
-    tau_L = np.zeros(J)
-    if externalities:
-        for j, g in enumerate(groups):
-            if g in TABLE1:
-                tau_R[0, j], tau_R[1, j], tau_L[j] = TABLE1[g]
+    tau_R, tau_L = table1_taus(groups, externalities)
     L_bar = data.occupations["national_employment"].to_numpy(float) / 1e6
     params = HubsParams(
         theta=ind["theta"].to_numpy(float), nu=nu, epsilon=epsilon, alpha=data.alpha, gamma=data.gamma,
         io=data.io, beta=data.beta, tau_R=tau_R, tau_L=tau_L, L_bar=L_bar,
     )
-    phi = data.metadata["phi"]
-    delta = np.array([THETA_BAR * phi[g] for g in GROUPS])
-    group_idx = tuple(GROUPS.index(g) if g in GROUPS else -1 for g in groups)
-    trade = TradeCosts.from_distance(data.distance_km, delta, group_idx)
+    trade = default_trade(data, GROUPS)
     fund = synthetic_fundamentals(data, seed=seed, epsilon=epsilon, nu=nu)
     return DefaultEconomy(
         params=params, fundamentals=fund, trade=trade, data=data, cities=data.metros["name"].tolist(),

@@ -1,4 +1,5 @@
-"""Tests of the embedded sectoral-hubs default data (econhubs/data/hubs_default)."""
+"""Tests of the embedded sectoral-hubs default data (econhubs/data/hubs_default): the real
+382-metro economy built by tools/build_us_metros.py, and the CPRS 2007 industry aggregates."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 
 from econhubs.data import great_circle_km, load_hubs_default
 
-CPRS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cprs2007"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+CPRS = SHARED / "cprs2007"
+METROS = SHARED / "us_metros2015"
 
 # Census Bureau divisions, typed in separately from the builder's table.
 STATES_BY_DIVISION = {
@@ -76,10 +79,9 @@ def test_groups_and_tradability(data):
     assert counts == {"PS": 6, "M": 8, "NT": 3, "ATT": 3, "HE": 2}
     assert (ind["tradable"] == (ind["group"] != "NT")).all()
     phi = ind.groupby("group")["phi"].first()
-    assert phi["PS"] < phi["M"] <= phi["ATT"] < phi["HE"]
-    assert ind.loc[~ind["tradable"], "phi"].isna().all()
+    assert phi["PS"] < phi["M"] <= phi["ATT"] < phi["HE"] <= phi["NT"]
     assert "industries.phi" in data.synthetic_fields
-    assert all("phi" in str(x).split(";") for x in ind.loc[ind["tradable"], "synthetic"])
+    assert all("phi" in str(x).split(";") for x in ind["synthetic"])
 
 
 def test_top_metros_are_largest_and_sensible(data):
@@ -87,9 +89,13 @@ def test_top_metros_are_largest_and_sensible(data):
     assert m["population"].is_monotonic_decreasing
     top5 = m.nlargest(5, "population")["name"].tolist()
     assert top5 == m["name"].head(5).tolist()
-    assert {"New York City, NY", "Los Angeles, CA", "Chicago, IL"} <= set(top5)
-    top10 = set(m["name"].head(10))
-    assert {"Houston, TX", "Washington, DC"} <= top10
+    assert top5[:3] == ["New York-Newark-Jersey City, NY-NJ-PA", "Los Angeles-Long Beach-Anaheim, CA",
+                        "Chicago-Naperville-Elgin, IL-IN-WI"]
+    pop = m.set_index("cbsa_code")["population"]
+    assert round(pop["35620"] / 1e6, 2) == 19.57 and round(pop["31080"] / 1e6, 2) == 12.83
+    assert round(pop["16980"] / 1e6, 2) == 9.46 and round(pop.sum() / 1e6, 1) == 262.5
+    assert m["cbsa_code"].is_unique and m["cbsa_code"].str.fullmatch(r"\d{5}").all()
+    assert (m["oews_mapping"] != "direct").sum() == 14
     assert m["state"].isin(sum((v.split() for v in STATES_BY_DIVISION.values()), [])).all()
 
 
@@ -152,3 +158,60 @@ def test_io_aggregate_reproduced_from_raw_cprs(data):
     j = names.index("Wood, paper and printing")
     s = names.index("Petroleum, chemicals and plastics")
     assert data.io[j, s] == pytest.approx(expected, rel=1e-10)
+
+
+def test_employment_margins_and_ipf(data):
+    e = data.employment_nj
+    assert e.shape == (382, 22) and np.all(e >= 0) and np.all(e.sum(axis=1) > 0)
+    assert round(e.sum() / 1e6, 2) == 113.11  # CBP 2019, mapped sectors
+    Lnk = data.employment_nk
+    np.testing.assert_allclose(Lnk.sum(axis=1), e.sum(axis=1), rtol=1e-14)
+    L = data.employment_nkj()
+    tot = e.sum(axis=1)
+    assert np.max(np.abs(L.sum(axis=1) - e) / tot[:, None]) <= 1e-10
+    assert np.max(np.abs(L.sum(axis=2) - Lnk) / tot[:, None]) <= 1e-10
+    assert np.all(L.transpose(0, 2, 1)[e == 0] == 0)
+    # IPF keeps the seed's odds ratios: L[n,0,j] L[n,1,s] / (L[n,0,s] L[n,1,j]) = S[0,j] S[1,s] / (S[0,s] S[1,j])
+    S = data.seed_kj
+    n, j, s = 0, 0, 14
+    got = L[n, 0, j] * L[n, 1, s] / (L[n, 0, s] * L[n, 1, j])
+    assert got == pytest.approx(S[0, j] * S[1, s] / (S[0, s] * S[1, j]), rel=1e-9)
+    w = data.wages_nk
+    assert np.all(w[:, 0] > w[:, 1])  # CNR mean wages exceed non-CNR ones in every metro
+    df = data.inversion_data()
+    assert len(df) == 382 * 2 * 22 and df["constructed"].all()
+
+
+@pytest.mark.skipif(not METROS.exists(), reason="raw us_metros2015 files (../shared) absent")
+def test_cbp_totals_of_mapped_sectors(data):
+    cbp = pd.read_csv(METROS / "cbp2019_metro_naics.csv.gz", dtype={"cbsa_code": str, "naics": str})
+    codes = [c for x in data.industries["naics"] for c in x.split(";")]
+    assert len(codes) == len(set(codes))
+    raw = cbp[cbp["naics"].isin(codes)].groupby("cbsa_code")["employment"].sum()
+    got = pd.Series(data.employment_nj.sum(axis=1), index=data.metros["cbsa_code"])
+    np.testing.assert_allclose(got.to_numpy(), raw.reindex(got.index).to_numpy(), rtol=1e-14)
+    # each industry: its NAICS rows
+    j = data.industries["name"].tolist().index("Computer and electronics")
+    raw334 = cbp[cbp["naics"] == "334"].set_index("cbsa_code")["employment"].reindex(got.index, fill_value=0.0)
+    np.testing.assert_array_equal(data.employment_nj[:, j], raw334.to_numpy())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not METROS.exists(), reason="raw us_metros2015 files (../shared) absent")
+def test_rebuild_from_public_data_matches_shipped(tmp_path):
+    import runpy
+    import sys
+
+    builder = Path(__file__).resolve().parents[2] / "tools" / "build_us_metros.py"
+    argv = sys.argv
+    try:
+        sys.argv = [str(builder), "--src", str(METROS), "--out", str(tmp_path)]
+        with pytest.raises(SystemExit) as e:
+            runpy.run_path(str(builder), run_name="__main__")
+        assert e.value.code == 0
+    finally:
+        sys.argv = argv
+    shipped = Path(__file__).resolve().parents[2] / "econhubs" / "data" / "hubs_default"
+    for f in ("metros.csv", "industry_employment.csv.gz", "occupation_wages.csv.gz", "national_seed.csv",
+              "industries.csv", "io_matrix.csv", "occupations.csv", "metadata.json"):
+        assert (tmp_path / f).read_bytes() == (shipped / f).read_bytes(), f
