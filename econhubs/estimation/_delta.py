@@ -44,6 +44,17 @@ def params_with_tau(params, industry_groups, tau, cnr: int = 0, groups=GROUPS):
     return eqx.tree_at(lambda p: (p.tau_R, p.tau_L), params, (tau_R, t[:, 2]))
 
 
+def fundamentals_at_tau(lam, L, params, fundamentals, industry_groups, tau, cnr: int = 0):
+    """(params(τ), fundamentals with λ̂ = λ / [(L^k/L)^{τ^R} L^{τ^L}]): the economy in which the
+    observed (λ, L) is the equilibrium at τ — the base point of :func:`delta_method` for an
+    inverted economy (λ̂ is re-derived from the data at the estimated τ, not at the seed's)."""
+    from ..spatial import Fundamentals, hubs_log_externality
+
+    p = params_with_tau(params, industry_groups, tau, cnr)
+    lam_hat = jnp.asarray(lam) * jnp.exp(-hubs_log_externality(jnp.log(jnp.asarray(L)), p))
+    return p, Fundamentals(lam_hat=lam_hat, A=fundamentals.A, H=fundamentals.H)
+
+
 @dataclass(frozen=True)
 class Uncertainty:
     """value h(τ̂), gradient ∂h/∂τ, delta-method SE; bootstrap draws (if run) and their SD."""
