@@ -29,11 +29,35 @@ import scipy.linalg
 from ._externalities import ENDOG, GROUPS, ExternalityEstimates
 
 
-def tau_from_estimates(est: ExternalityEstimates, groups=GROUPS) -> tuple[np.ndarray, np.ndarray]:
-    """(τ̂ flat (3G,), V (3G, 3G) block-diagonal) in the order group-major, (CNR, NCNR, L)."""
+def tau_from_estimates(est: ExternalityEstimates, groups=GROUPS, joint: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(τ̂ flat (3G,), V (3G, 3G)) in the order group-major, (CNR, NCNR, L).
+
+    joint=True: the four regressions' joint metro-clustered covariance (their scores stacked by
+    metro: V = Σ_c ψ_c ψ_c', ψ_c the stacked influence of metro c on every group's τ̂), whose
+    diagonal blocks equal each group's clustered covariance; joint=False: block-diagonal."""
     tau = np.concatenate([est.iv[g].params[list(ENDOG)].to_numpy() for g in groups])
-    cov = scipy.linalg.block_diag(*[est.iv[g].covariance.loc[list(ENDOG), list(ENDOG)].to_numpy() for g in groups])
-    return tau, cov
+    if not joint:
+        blocks = [est.iv[g].covariance.loc[list(ENDOG), list(ENDOG)].to_numpy() for g in groups]
+        return tau, scipy.linalg.block_diag(*blocks)
+    psi = np.concatenate([_influence(est, g) for g in groups], axis=1)
+    return tau, psi.T @ psi
+
+
+def _influence(est: ExternalityEstimates, g: str) -> np.ndarray:
+    """(metros, 3): ψ_c = [(X̂'X̂)^{-1} Σ_{i∈c} x̂_i e_i] for the three τ of group g."""
+    from ._externalities import INSTR, _group_frame
+    from ._iv2sls import _project
+
+    res = est.iv[g]
+    d, controls = _group_frame(est.panel, g)
+    x = jnp.asarray(d[controls + list(ENDOG)].to_numpy(float))
+    z = jnp.asarray(d[controls + list(INSTR)].to_numpy(float))
+    xhat = _project(z, x)
+    score = xhat * jnp.asarray(res.resid)[:, None]
+    n_metros = int(est.panel["metro"].max()) + 1
+    u = jax.ops.segment_sum(score, jnp.asarray(d["metro"].to_numpy()), num_segments=n_metros)
+    bread = jnp.linalg.inv(xhat.T @ xhat)
+    return np.asarray(u @ bread[:, -len(ENDOG):])
 
 
 def params_with_tau(params, industry_groups, tau, cnr: int = 0, groups=GROUPS):

@@ -12,6 +12,7 @@ from econhubs.estimation import (
     table1_frame,
     table1_latex,
     table1_markdown,
+    tau_from_estimates,
 )
 from econhubs.spatial import default_economy, solve_equilibrium
 
@@ -45,6 +46,15 @@ def test_noiseless_lambda_recovers_tau_exactly():
         np.testing.assert_allclose(est.iv[g].params[ENDOG], SEED[g], atol=1e-9)
         np.testing.assert_allclose(est.ols[g].params[ENDOG], SEED[g], atol=1e-9)
     assert est.iv["M"].nobs == N * 2 * 2 and est.iv["M"].num_clusters == N
+    # with noise: the joint (stacked-score) covariance has each group's clustered covariance on its diagonal
+    noisy = np.exp(lnlam + rng.normal(0, 0.1, lnlam.shape) + rng.normal(0, 0.1, (N, 1, 1)))
+    est = estimate_externalities(noisy, L, None, None, None, metros, groups, L_instrument=Lz)
+    tau, V = tau_from_estimates(est)
+    for i, g in enumerate(["HE", "PS", "M", "ATT"]):
+        block = est.iv[g].covariance.loc[ENDOG, ENDOG].to_numpy()
+        np.testing.assert_allclose(V[3 * i:3 * i + 3, 3 * i:3 * i + 3], block, rtol=1e-8)
+        np.testing.assert_allclose(tau[3 * i:3 * i + 3], est.iv[g].params[ENDOG], rtol=1e-12)
+    assert np.all(np.linalg.eigvalsh(V) > 0)
 
 
 def test_counterfactual_sets_lambda_to_geometric_mean():
