@@ -103,24 +103,31 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
     def _tick():
         count[0] += 1
 
-    def model_moments(x):
-        eq = solve_equilibrium(*build(dict(zip(names, x))), z0=z0, throw=False)
+    lower = jnp.asarray([1.0 if k == "nu" else 0.0 for k in names])  # ν > 1, θ, δ > 0
+
+    def to_phi(u):  # optimise u = ln(φ - lower): every trial point is a valid economy
+        return lower + jnp.exp(u)
+
+    def model_moments(phi):
+        eq = solve_equilibrium(*build(dict(zip(names, phi))), z0=z0, throw=False)
         jax.debug.callback(_tick)
         return moments(eq), eq.converged
 
-    def resid(x, _):
-        m, _ok = model_moments(x)
-        return w * (m - targets)
+    def resid(u, _):
+        m, ok = model_moments(to_phi(u))
+        ok = ok & jnp.all(jnp.isfinite(m))
+        return jnp.where(ok, w * (m - targets), 1e3)  # a failed solve is a bad point, not a NaN
 
     solver = optx.LevenbergMarquardt(rtol=1e-12, atol=1e-12) if solver is None else solver
-    x0 = jnp.asarray([start[k] for k in names], float)
-    sol = optx.least_squares(resid, solver, x0, max_steps=max_steps, throw=False)
+    u0 = jnp.log(jnp.asarray([start[k] for k in names], float) - lower)
+    sol = optx.least_squares(resid, solver, u0, max_steps=max_steps, throw=False)
     solves = count[0]
-    (m, ok), jac = model_moments(sol.value), jax.jacfwd(lambda x: model_moments(x)[0])(sol.value)
+    phi = to_phi(sol.value)
+    (m, ok), jac = model_moments(phi), jax.jacfwd(lambda x: model_moments(x)[0])(phi)
     converged = bool(sol.result == optx.RESULTS.successful) and bool(ok)
     if throw and not converged:
         raise RuntimeError(f"calibration did not converge: {sol.result}, final solve converged={bool(ok)}, "
                            f"moments {np.asarray(m)} vs targets {np.asarray(targets)}")
-    est = {k: float(v) for k, v in zip(names, sol.value)}
+    est = {k: float(v) for k, v in zip(names, phi)}
     return Calibration(est, np.asarray(m), np.asarray(targets), np.asarray(jac), solves,
                        int(sol.stats["num_steps"]), converged)
