@@ -17,7 +17,7 @@ def test_failure_exits_nonzero_and_writes_nothing(tmp_path, capsys):
 @pytest.mark.slow
 def test_synthetic_run_writes_table_and_delta_example(tmp_path, capsys):
     out = tmp_path / "t1"
-    assert main(["--data", "synthetic", "--cities", "12", "--out", str(out)]) == 0
+    assert main(["--data", "synthetic", "--cities", "30", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Table 1" in text and "Delta method" in text and "| HE |" in text
     assert {p.name for p in out.iterdir()} == {"table1.csv", "table1.md", "table1.tex", "summary.json"}
