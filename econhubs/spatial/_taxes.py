@@ -75,7 +75,8 @@ def taxed_residual(z: dict, args) -> dict:
     gain = lU - jnp.log(U_eq)
     budget = jnp.log(jnp.sum(E)) - jnp.log(jnp.sum(jnp.exp(lw + lL)) + jnp.sum(jnp.exp(lr) * f.H))
     r_R = jnp.concatenate([budget[None], gain[1:] - gain[0]])
-    return {"w": jnp.log(labour) - lw - lL, "L": r_L, "P": lP - b.lP_model, "Y": lY - jnp.log(sales(b.lx, lP, X, p.theta, trade)), "r": r_r, "R": r_R}
+    r_Y = lY - jnp.log(sales(b.lx, lP, X, p.theta, trade))
+    return {"w": jnp.log(labour) - lw - lL, "L": r_L, "P": lP - b.lP_model, "Y": r_Y, "r": r_r, "R": r_R}
 
 
 class TaxOutcome(eqx.Module):
@@ -123,8 +124,9 @@ def solve_taxed_equilibrium(params: HubsParams, fundamentals: Fundamentals, trad
     lU = gammaln(1.0 - 1.0 / p.nu) + jax.nn.logsumexp(p.nu * jnp.log(f.A * C), axis=0) / p.nu
     eq = Equilibrium(
         w=jnp.exp(z["w"]), L=jnp.exp(z["L"]), Lkj=Lkj, P=jnp.exp(z["P"]), x=jnp.exp(b.lx), Y=jnp.exp(z["Y"]), X=X,
-        r=jnp.exp(z["r"]), C=C, U=jnp.exp(lU), lam=b.lam, E=E, chi=b.chi, z={k: z[k] for k in ("w", "L", "P", "Y", "r")},
-        params=p, fundamentals=f, trade=tc, residual=sol.residual, iterations=sol.num_steps, converged=sol.converged,
+        r=jnp.exp(z["r"]), C=C, U=jnp.exp(lU), lam=b.lam, E=E, chi=b.chi,
+        z={k: z[k] for k in ("w", "L", "P", "Y", "r")}, params=p, fundamentals=f, trade=tc, residual=sol.residual,
+        iterations=sol.num_steps, converged=sol.converged,
     )
     return sol, eq, delta, income
 
