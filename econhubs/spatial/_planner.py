@@ -33,7 +33,7 @@ from ._params import Fundamentals, HubsParams, TradeCosts
 from ._planner_system import allocation, budget_balance_error, planner_blocks, planner_guess, planner_residual
 
 #: dense Newton below this many unknowns, the matrix-free solver of the equilibrium above
-DENSE_MAX_UNKNOWNS = 4000
+DENSE_MAX_UNKNOWNS = 2500
 
 
 def default_planner_solver(n_unknowns: int) -> Newton:
@@ -96,7 +96,21 @@ def _value_and_grad(u, y0, U_eq, p, f, trade, solver, max_steps):
     return jax.value_and_grad(_g_and_sol, has_aux=True)(u, y0, U_eq, p, f, trade, solver, max_steps)
 
 
-def _line_search(u, d, g, grad, y, args, max_step, armijo=1e-4, max_halvings=30):
+@eqx.filter_jit
+def _fd_value_and_grad(u, y0, U_eq, p, f, trade, solver, max_steps, h=1e-6):
+    """Baseline without implicit gradients: central differences, 2 N K extra equilibrium solves."""
+    g, sol = _g_and_sol(u, y0, U_eq, p, f, trade, solver, max_steps)
+    e = jnp.eye(u.size).reshape((u.size,) + u.shape) * h
+
+    def diff(d):
+        gp = _g_and_sol(u + d, sol.value, U_eq, p, f, trade, solver, max_steps)[0]
+        gm = _g_and_sol(u - d, sol.value, U_eq, p, f, trade, solver, max_steps)[0]
+        return (gp - gm) / (2 * h)
+
+    return (g, sol), jax.lax.map(diff, e).reshape(u.shape)
+
+
+def _line_search(u, d, g, grad, y, args, max_step, armijo=1e-4, max_halvings=30, vg=None):
     """Backtracking on g along the ascent direction d (Armijo); one jitted value-and-gradient per trial."""
     slope = float(jnp.vdot(grad, d))
     if not slope > 0:  # not an ascent direction (memory went stale): fall back to the gradient
@@ -104,7 +118,7 @@ def _line_search(u, d, g, grad, y, args, max_step, armijo=1e-4, max_halvings=30)
     step = min(1.0, max_step / max(float(jnp.max(jnp.abs(d))), 1e-300))
     for k in range(max_halvings + 1):
         u_new = u + step * d
-        (g_new, sol), grad_new = _value_and_grad(u_new, y, *args)
+        (g_new, sol), grad_new = vg(u_new, y, *args)
         if np.isfinite(float(g_new)) and float(g_new) >= float(g) + armijo * step * slope:
             return u_new, g_new, sol, grad_new, k + 1, True
         step *= 0.5
@@ -163,6 +177,7 @@ def solve_planner(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 10,
     print_every: int | None = 10,
+    gradient: str = "implicit",
     throw: bool = True,
 ) -> PlannerResult:
     """Maximise the common welfare gain g over the allocation of workers (RSS 2021, section II).
@@ -172,7 +187,9 @@ def solve_planner(
     ‖∇_u g‖_∞ <= gtol. checkpoint: an ``.npz`` path; if it exists the run resumes from it
     (u, warm start, L-BFGS memory, history), and it is rewritten atomically every
     ``checkpoint_every`` iterations and at the end. max_step: cap on max |Δu| per step
-    (log points of employment). print_every: progress lines (None: quiet).
+    (log points of employment). print_every: progress lines (None: quiet). gradient:
+    ``"implicit"`` (adjoint of the solve) or ``"central-difference"`` (2 N K extra solves per
+    gradient; the benchmark's baseline only).
     throw: raise :class:`ConvergenceError` if the gradient test is not met in ``max_iter``
     iterations or an inner solve fails; with False inspect ``result.converged``.
     """
@@ -189,17 +206,21 @@ def solve_planner(
         u, y, opt_state, it, evals, history = _load_checkpoint(checkpoint, u, y, opt_state)
         if print_every:
             print(f"  planner: resumed from {checkpoint} at iteration {it}")
+    if gradient not in ("implicit", "central-difference"):
+        raise ValueError(f"gradient must be 'implicit' or 'central-difference', got {gradient!r}")
+    vg = _value_and_grad if gradient == "implicit" else _fd_value_and_grad
+    per_eval = 1 if gradient == "implicit" else 1 + 2 * int(np.size(u))
     args = (U_eq, p, f, tc, solver, max_steps)
     t0 = time.perf_counter() - (history[-1][3] if history else 0.0)
-    (g, sol), grad = _value_and_grad(u, y, *args)
-    evals += 1
+    (g, sol), grad = vg(u, y, *args)
+    evals += per_eval
     y = sol.value if bool(sol.converged) else y
     gnorm = float(jnp.max(jnp.abs(grad)))
     ok = bool(sol.converged)
     while ok and gnorm > gtol and it < max_iter:
         d, opt_state = _lbfgs_direction(opt, grad, opt_state, u)
-        u, g, sol_new, grad, n_eval, ok = _line_search(u, d, g, grad, y, args, max_step)
-        evals += n_eval
+        u, g, sol_new, grad, n_eval, ok = _line_search(u, d, g, grad, y, args, max_step, vg=vg)
+        evals += n_eval * per_eval
         if not ok:
             break
         sol, y = sol_new, sol_new.value
