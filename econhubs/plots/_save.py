@@ -15,6 +15,7 @@ def save_figure(fig, stem, formats=("png", "pdf"), dpi: int = 150) -> list[str]:
     paths = []
     for fmt in formats:
         path = stem.with_suffix("." + fmt)
-        paths.append(atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")))
+        write = lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")  # noqa: E731
+        paths.append(atomic_write(path, write))
     plt.close(fig)
     return paths

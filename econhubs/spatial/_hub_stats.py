@@ -72,10 +72,11 @@ def hub_statistics(eq0: Equilibrium, eq1: Equilibrium, groups, metros: pd.DataFr
         y0, y1 = _group_output(eq0, idx), _group_output(eq1, idx)
         for c in ("large", "medium", "small"):
             m = cls == c
-            sizes.append({"group": G, "size_class": c, "metros": int(m.sum()), "output_share_eq": y0[m].sum() / y0.sum(),
-                          "output_share_opt": y1[m].sum() / y1.sum(),
+            sizes.append({"group": G, "size_class": c, "metros": int(m.sum()),
+                          "output_share_eq": y0[m].sum() / y0.sum(), "output_share_opt": y1[m].sum() / y1.sum(),
                           "dln_output": float(np.log(y1[m].sum() / y0[m].sum()))})
-    return {"concentration": pd.DataFrame(conc), "top_exporters": pd.DataFrame(tops), "size_classes": pd.DataFrame(sizes)}
+    return {"concentration": pd.DataFrame(conc), "top_exporters": pd.DataFrame(tops),
+            "size_classes": pd.DataFrame(sizes)}
 
 
 def seed_findings(eq0: Equilibrium, eq1: Equilibrium, groups, metros: pd.DataFrame,
@@ -96,7 +97,8 @@ def seed_findings(eq0: Equilibrium, eq1: Equilibrium, groups, metros: pd.DataFra
     he_h0 = int((_hubs(eq0, groups, "HE", hub_threshold) & ~coast).sum())
     he_h1 = int((_hubs(eq1, groups, "HE", hub_threshold) & ~coast).sum())
     rows = [
-        ("CNR workers concentrate in the largest metros", "share of CNR workers in large metros", cnr0, cnr1, cnr1 > cnr0),
+        ("CNR workers concentrate in the largest metros", "share of CNR workers in large metros", cnr0, cnr1,
+         cnr1 > cnr0),
         ("PS output concentrates on the coasts", "coastal share of PS output", share(eq0, "PS", coast),
          share(eq1, "PS", coast), share(eq1, "PS", coast) > share(eq0, "PS", coast)),
         ("HE forms more local hubs inland", f"inland metros supplying >{hub_threshold:.0%} of another metro's HE",

@@ -62,7 +62,8 @@ def test_hub_figures(tmp_path):
 
     p, f, tc, _ = small_economy(N=10, J=4, seed=5)
     eq0 = solve_equilibrium(p, f, tc)
-    eq1 = solve_equilibrium(p, eqx.tree_at(lambda q: q.lam_hat, f, f.lam_hat * 1.05 ** jnp.arange(10.0)[:, None, None]), tc)
+    shock = 1.05 ** jnp.arange(10.0)[:, None, None]
+    eq1 = solve_equilibrium(p, eqx.tree_at(lambda q: q.lam_hat, f, f.lam_hat * shock), tc)
     rng = np.random.default_rng(0)
     metros = pd.DataFrame({"name": [f"Metro{i}, ST" for i in range(10)], "state": ["CA"] * 10,
                            "lat": rng.uniform(30, 45, 10), "lon": rng.uniform(-120, -75, 10)})
