@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._topojson import albers, load_state_outlines
+from ._topojson import NOT_LOWER48, albers, load_state_outlines
+
+OFF_MAP = NOT_LOWER48 | {"Alaska", "Hawaii", "2", "15"}
 
 
 def draw_states(ax, outlines=None, facecolors=None, edgecolor="0.55", lw=0.4):
@@ -51,19 +53,27 @@ def plot_flow_map(ax, pi, lon, lat, colour, threshold, *, labels=None, title="",
 
 
 def plot_state_map(values_by_state_fips, *, ax=None, cmap="RdBu_r", label="", title="", centre=None, path=None):
-    """Choropleth of the lower 48. values_by_state_fips: {FIPS (int or str): value} (or a Series);
-    states without a value are light grey. centre: a value for a diverging colour scale (e.g. 0).
+    """Choropleth of the lower 48. values_by_state_fips: {FIPS (int or str) or state name: value} (or a
+    Series); Alaska and Hawaii are skipped (off the map), states without a value are light grey.
+    centre: a value for a diverging colour scale (e.g. 0).
     path: a stem to save ``path.png`` and ``path.pdf`` atomically (returns the paths), else the figure."""
     import matplotlib.pyplot as plt
     from matplotlib import cm, colors
 
-    vals = {str(k).zfill(2): float(v) for k, v in dict(values_by_state_fips).items() if np.isfinite(float(v))}
+    outlines = load_state_outlines()
+    by_name = {st["name"]: fips for fips, st in outlines.items()}
+    vals, unknown = {}, []
+    for k, v in dict(values_by_state_fips).items():
+        key = by_name.get(str(k), str(k).zfill(2))
+        if key in outlines:
+            if np.isfinite(float(v)):
+                vals[key] = float(v)
+        elif str(k) not in OFF_MAP:
+            unknown.append(k)
+    if unknown:
+        raise ValueError(f"plot_state_map: not lower-48 state FIPS codes or names: {unknown}")
     if not vals:
         raise ValueError("plot_state_map: no finite values given")
-    outlines = load_state_outlines()
-    unknown = sorted(set(vals) - set(outlines))
-    if unknown:
-        raise ValueError(f"plot_state_map: not lower-48 state FIPS codes: {unknown}")
     v = np.array(list(vals.values()))
     if centre is None:
         norm = colors.Normalize(v.min(), v.max())

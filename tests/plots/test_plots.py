@@ -47,9 +47,13 @@ def test_state_map_written_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", boom)
     with pytest.raises(OSError):
         plot_state_map(vals, path=tmp_path / "broken")
-    assert sorted(os.listdir(tmp_path)) == ["map.pdf", "map.png"]
+    assert sorted(os.listdir(tmp_path)) == ["map.pdf", "map.png"]  # nothing partial left behind
     with pytest.raises(ValueError, match="FIPS"):
         plot_state_map({"99": 1.0})
+    monkeypatch.undo()
+    # state names work too (the CPRS regions); Alaska and Hawaii are off the lower-48 map
+    plot_state_map({"California": 1.0, "Alaska": 2.0, "Texas": -1.0}, path=tmp_path / "names")
+    assert (tmp_path / "names.png").exists()
 
 
 def test_hub_figures(tmp_path):
