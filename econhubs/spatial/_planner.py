@@ -242,8 +242,9 @@ def solve_planner(
     budget = float(budget_balance_error(y, u, U_eq, p, f, tc))
     converged = bool(sol.converged) and gnorm <= gtol and np.isfinite(float(g))
     if throw and not converged:
-        raise ConvergenceError("constrained planner (L-BFGS on -g)", gnorm, it, gtol,
-                               "inner solve failed" if not bool(sol.converged) else "projected gradient above gtol")
+        why = ("inner solve failed" if not bool(sol.converged) else "line search found no ascent" if not ok
+               else f"projected gradient above gtol after max_iter={max_iter}")
+        raise ConvergenceError("constrained planner (L-BFGS on -g)", gnorm, it, gtol, why)
     return PlannerResult(
         g=float(g), u=np.asarray(u), L=np.asarray(jnp.exp(allocation(u, p))), y=y,
         equilibrium=_package(y, u, U_eq, sol.residual, p, f, tc, sol.converged), baseline=eq,
