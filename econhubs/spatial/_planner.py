@@ -240,7 +240,7 @@ def solve_planner(
     if checkpoint is not None:
         _save_checkpoint(checkpoint, u, y, opt_state, it, evals, history)
     budget = float(budget_balance_error(y, u, U_eq, p, f, tc))
-    converged = bool(sol.converged) and gnorm <= gtol and np.isfinite(float(g))
+    converged = bool(bool(sol.converged) and gnorm <= gtol and np.isfinite(float(g)))
     if throw and not converged:
         why = ("inner solve failed" if not bool(sol.converged) else "line search found no ascent" if not ok
                else f"projected gradient above gtol after max_iter={max_iter}")

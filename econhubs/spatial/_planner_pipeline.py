@@ -59,6 +59,7 @@ def run_planner_pipeline(params, fundamentals, trade, metros: pd.DataFrame, grou
         "taxes_max_rel_diff_L": taxes.max_rel_diff_L, "taxes_converged": taxes.converged,
         "N": len(names), "J": len(groups),
     }
+    summary = {k: (bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in summary.items()}
     written.append(atomic_write_text(out / "planner_summary.json", json.dumps(summary, indent=2)))
     _csv(out, "allocation.csv", _allocation_table(base, opt, taxes, names, occupations), written)
     cities = [n.split(",")[0] for n in names]

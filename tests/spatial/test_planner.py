@@ -26,7 +26,7 @@ def economy():
 @pytest.fixture(scope="module")
 def optimum(economy):
     p, f, tc, eq = economy
-    return solve_planner(p, f, tc, baseline=eq, gtol=1e-8, print_every=None)
+    return solve_planner(p, f, tc, baseline=eq, gtol=1e-7, print_every=None)
 
 
 def test_equilibrium_allocation_is_the_planner_system_at_zero_gain(economy):
@@ -59,14 +59,14 @@ def test_random_starts_reach_the_same_gain(economy, optimum):
     p, f, tc, eq = economy
     rng = np.random.default_rng(1)
     gs = [solve_planner(p, f, tc, baseline=eq, u0=np.log(np.asarray(eq.L)) + 0.3 * rng.normal(size=eq.L.shape),
-                        gtol=1e-8, print_every=None).g for _ in range(2)]
-    assert max(abs(g - optimum.g) for g in gs) < 1e-9
+                        gtol=1e-7, print_every=None).g for _ in range(2)]
+    assert max(abs(g - optimum.g) for g in gs) < 1e-10
 
 
 def test_no_externalities_leaves_only_the_income_tax_channel(economy, optimum):
     p, f, tc, _ = economy
     p0 = eqx.tree_at(lambda q: (q.tau_R, q.tau_L), p, (jnp.zeros_like(p.tau_R), jnp.zeros_like(p.tau_L)))
-    res0 = solve_planner(p0, f, tc, gtol=1e-8, print_every=None)
+    res0 = solve_planner(p0, f, tc, gtol=1e-7, print_every=None)
     assert 0 < res0.g < optimum.g
 
 
@@ -106,6 +106,6 @@ def test_checkpoint_resume(tmp_path, economy, optimum):
     ck = tmp_path / "ck.npz"
     part = solve_planner(p, f, tc, baseline=eq, max_iter=2, checkpoint=ck, throw=False, print_every=None)
     assert not part.converged and ck.exists() and part.iterations == 2
-    full = solve_planner(p, f, tc, baseline=eq, checkpoint=ck, gtol=1e-8, print_every=None)
+    full = solve_planner(p, f, tc, baseline=eq, checkpoint=ck, gtol=1e-7, print_every=None)
     assert full.iterations > 2 and full.g == pytest.approx(optimum.g, abs=1e-10)
     assert [h[0] for h in full.history][:2] == [1, 2]
