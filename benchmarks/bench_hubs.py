@@ -1,104 +1,173 @@
-"""Benchmark: sectoral-hubs equilibrium, Newton-GMRES vs the CPRS-style damped tâtonnement.
+"""Benchmark: sectoral-hubs equilibrium, the preconditioned Newton-GMRES vs the OLD solver (issue 11).
 
-For N in {50, 100, 200, 382, 764} (764 = the 382 metros plus 382 SYNTHETIC copies displaced by
-up to 0.5 degrees), J = 22, K = 2, default economy (synthetic fundamentals, seed 0): compile
-time, solve time after JIT (best of --repeats), Newton iterations and residual; then the
-baseline (econhubs.spatial._baseline: inner price/sales fixed points, outer damped wage,
-employment and rent updates) from the same cold start to the same tolerance, in the same
-process. Prints a table and appends it to benchmarks/RESULTS.md.
+For N in {50, 100, 200, 382, 764} (764 = the 382 metros plus 382 SYNTHETIC copies displaced by up to
+0.5 degrees), J = 22, K = 2, default economy (synthetic fundamentals, seed 0), cold start, in ONE
+process: compile time, solve time after JIT (best of --repeats), Newton steps, Krylov matvecs,
+residual, and **residual evaluations counted** by host callbacks (``_counting.py``: full
+evaluations + JVPs through the residual; the city-block preconditioner's local JVPs are listed
+apart), the solve time in units of one residual evaluation, and the gradient of national welfare
+U^1 with respect to a productivity scale (implicit adjoint) in units of the solve. The OLD solver
+(``_old_newton.py``: main 9c3f2c4's Newton with jax.scipy's incremental GMRES, 25 cold-start sweeps,
+no preconditioner) runs on the same economy. ``--cache``: first call of a fresh process with a warm
+persistent compilation cache (N = 382), and ``econhubs hubs`` wall time cold vs warm cache.
 
-    python benchmarks/bench_hubs.py [--quick] [--sizes 50 100] [--baseline-steps 3000]
+    python benchmarks/bench_hubs.py [--sizes 50 100] [--repeats 3] [--cache] [--no-old]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import subprocess
+import sys
+import tempfile
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+from _counting import COUNT, counted, reset
+from _hubs_economy import economy
+from _old_newton import OldNewton, old_root_find
+from _report import append_results, machine
 
 import econhubs  # noqa: F401  (float64)
-from _report import append_results, machine
-from econhubs.data import HubsDefaultData, great_circle_km
-from econhubs.spatial import default_economy, initial_guess, solve_equilibrium, synthetic_fundamentals
-from econhubs.spatial._baseline import solve_tatonnement
-from econhubs.spatial._default import GROUPS, THETA_BAR
-from econhubs.spatial._params import TradeCosts
+from econhubs.core import root_find
+from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
+from econhubs.spatial._equilibrium import DEFAULT_SOLVER
+
+OLD = OldNewton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1,
+                gmres_rtol_min=1e-3, forcing=0.1)
 
 
-def economy(n: int):
-    if n <= 382:
-        ec = default_economy(n)
-        return ec.params, ec.fundamentals, ec.trade
-    ec = default_economy()
-    d = ec.data
-    rng = np.random.default_rng(1)
-    extra = d.metros.copy()
-    extra["lat"] += rng.uniform(-0.5, 0.5, len(extra))
-    extra["lon"] += rng.uniform(-0.5, 0.5, len(extra))
-    extra["name"] = extra["name"] + " (synthetic copy)"
-    metros = __import__("pandas").concat([d.metros, extra], ignore_index=True).iloc[:n]
-    dist = great_circle_km(metros["lat"].to_numpy(), metros["lon"].to_numpy())
-    data = HubsDefaultData(metros=metros, industries=d.industries, io=d.io, occupations=d.occupations,
-                           distance_km=dist, metadata=d.metadata)
-    delta = np.array([THETA_BAR * d.metadata["phi"][g] for g in GROUPS])
-    trade = TradeCosts.from_distance(dist, delta, ec.trade.group)
-    return ec.params, synthetic_fundamentals(data, seed=0), trade
+def _best(f, *a, repeats=3):
+    out = f(*a)
+    jax.block_until_ready(out)
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = f(*a)
+        jax.block_until_ready(out)
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def _first(f, *a):
+    t = time.perf_counter()
+    out = f(*a)
+    jax.block_until_ready(out)
+    return out, time.perf_counter() - t
+
+
+def run_size(n: int, repeats: int, old: bool) -> dict:
+    p, f, tc = economy(n)
+    m = (p, f, tc)
+    res = jax.jit(hubs_residual)
+    z0 = jax.jit(initial_guess)(p, f, tc)
+    _, t_res = _best(res, z0, m, repeats=20)
+    new = jax.jit(lambda m: root_find(hubs_residual, initial_guess(*m), m, solver=DEFAULT_SOLVER, max_steps=60,
+                                      throw=False))
+    sol, t_first = _first(new, m)
+    sol, t_new = _best(new, m, repeats=repeats)
+    reset()
+    cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=DEFAULT_SOLVER,
+                                      max_steps=60, throw=False))
+    jax.block_until_ready(cnt(m).value)
+    r = dict(N=n, res_ms=t_res * 1e3, compile=t_first - t_new, t=t_new, steps=int(sol.num_steps),
+             f=COUNT["f"], jvp=COUNT["jvp"], builds=-(-int(sol.num_steps) // DEFAULT_SOLVER.linear.precond_every),
+             res=float(sol.residual), ok=bool(sol.converged))
+
+    def welfare(s):
+        q = (p, type(f)(f.lam_hat * s, f.A, f.H), tc)
+        return solve_equilibrium(*q, throw=False).U[0]
+
+    g = jax.jit(jax.grad(welfare))
+    _, t_grad = _best(g, 1.0, repeats=repeats)
+    _, t_val = _best(jax.jit(welfare), 1.0, repeats=repeats)
+    r["grad_ratio"] = t_grad / t_val
+    if old:
+        o = jax.jit(lambda m: old_root_find(hubs_residual, initial_guess(*m, sweeps=25), m, OLD))
+        out, t_of = _first(o, m)
+        out, t_old = _best(o, m, repeats=repeats)
+        reset()
+        oc = jax.jit(lambda m: old_root_find(counted(hubs_residual), initial_guess(*m, sweeps=25), m, OLD))
+        jax.block_until_ready(oc(m)[0])
+        r.update(old_t=t_old, old_compile=t_of - t_old, old_steps=int(out[1]), old_res=float(out[2]),
+                 old_ok=bool(out[3]), old_evals=COUNT["f"] + COUNT["jvp"],
+                 dz=max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(out[0]),
+                                                                          jax.tree.leaves(sol.value))))
+    return r
+
+
+_FIRST = """
+import time, jax; t = time.perf_counter()
+from econhubs.core import enable_compilation_cache; enable_compilation_cache(sys.argv[1])
+from econhubs.spatial import default_economy, solve_equilibrium
+ec = default_economy(); eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade)
+jax.block_until_ready(eq.w); print(time.perf_counter() - t)
+"""
+
+
+def cache_rows() -> dict:
+    """Fresh processes: N = 382 solve incl. import, cold then warm cache; `econhubs hubs` likewise."""
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        code = "import sys\n" + _FIRST
+        for k in ("cold", "warm"):
+            r = subprocess.run([sys.executable, "-c", code, d], capture_output=True, text=True, check=True)
+            out[f"solve_{k}"] = float(r.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as o:
+        env = dict(__import__("os").environ, ECONHUBS_CACHE_DIR=d)
+        for k in ("cold", "warm"):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "econhubs.cli", "hubs", "--out", o], env=env, check=True,
+                           capture_output=True)
+            out[f"cli_{k}"] = time.perf_counter() - t
+    return out
+
+
+def report(rows: list[dict], cache: dict | None, old: bool) -> str:
+    head = ("| N | residual (ms) | compile (s) | solve (s) | Newton steps | residual evals counted: F + JVP (= total) "
+            "| precond builds (49 local JVPs each) | solve / residual | max abs F | gradient / solve |"
+            + (" OLD solve (s) | OLD steps | OLD evals counted | OLD compile (s) | OLD max abs F | speed-up | "
+               "max abs dz new vs old |" if old else "")
+            + "\n|" + "---|" * (10 + (7 if old else 0)) + "\n")
+    body = ""
+    for r in rows:
+        body += (f"| {r['N']} | {r['res_ms']:.2f} | {r['compile']:.1f} | {r['t']:.3f} | {r['steps']} | "
+                 f"{r['f']} + {r['jvp']} (= {r['f'] + r['jvp']}) | {r['builds']} | {r['t'] / r['res_ms'] * 1e3:.0f} | "
+                 f"{r['res']:.1e}{'' if r['ok'] else ' NOT CONVERGED'} | {r['grad_ratio']:.2f} |")
+        if old:
+            body += (f" {r['old_t']:.3f} | {r['old_steps']} | {r['old_evals']} | {r['old_compile']:.1f} | "
+                     f"{r['old_res']:.1e}{'' if r['old_ok'] else ' NOT CONVERGED'} | {r['old_t'] / r['t']:.1f}x | "
+                     f"{r['dz']:.1e} |")
+        body += "\n"
+    text = (f"\n## bench_hubs.py — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
+            "Sectoral-hubs equilibrium, default economy (synthetic fundamentals, seed 0; N = 764 adds 382 SYNTHETIC "
+            "displaced copies), cold start, atol 1e-11, one process. New: `DEFAULT_SOLVER` (Newton + restarted GMRES, "
+            "city-block preconditioner rebuilt every 3 steps, 5 cold-start sweeps). OLD: main 9c3f2c4 Newton "
+            "(jax.scipy incremental GMRES, 25 sweeps). Evaluations counted by host callbacks (full F evaluations "
+            "+ JVPs through F); times best of repeats after JIT; the machine is shared, so read the ratios.\n\n"
+            + head + body)
+    if cache:
+        text += (f"\nFresh process, N = 382 incl. imports: cold cache {cache['solve_cold']:.1f} s, warm persistent "
+                 f"cache {cache['solve_warm']:.1f} s. `python -m econhubs.cli hubs`: cold {cache['cli_cold']:.1f} s, "
+                 f"warm {cache['cli_warm']:.1f} s.\n")
+    return text
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="N in {50, 100} only")
-    ap.add_argument("--sizes", type=int, nargs="*", default=None)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[50, 100, 200, 382, 764])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--baseline-steps", type=int, default=3000)
-    ap.add_argument("--baseline-damping", type=float, default=0.05)
-    args = ap.parse_args()
-    sizes = args.sizes or ([50, 100] if args.quick else [50, 100, 200, 382, 764])
+    ap.add_argument("--cache", action="store_true", help="also time fresh processes with a warm persistent cache")
+    ap.add_argument("--no-old", action="store_true", help="skip the old solver")
+    a = ap.parse_args()
     rows = []
-    for n in sizes:
-        p, f, tc = economy(n)
-        t0 = time.perf_counter()
-        eq = solve_equilibrium(p, f, tc)
-        jax.block_until_ready(eq.w)
-        first = time.perf_counter() - t0
-        times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            eq = solve_equilibrium(p, f, tc)
-            jax.block_until_ready(eq.w)
-            times.append(time.perf_counter() - t0)
-        t_newton = min(times)
-        z0 = jax.jit(initial_guess)(p, f, tc)
-        base = jax.jit(lambda z: solve_tatonnement(p, f, tc, z, damping=args.baseline_damping, tol=1e-11,
-                                                   max_steps=args.baseline_steps))
-        jax.block_until_ready(base(z0).value)  # compile
-        t0 = time.perf_counter()
-        sb = base(z0)
-        jax.block_until_ready(sb.value)
-        t_base = time.perf_counter() - t0
-        ok = bool(sb.converged)
-        rows.append(dict(N=n, compile_s=first - t_newton, newton_s=t_newton, newton_it=int(eq.iterations),
-                         newton_res=float(eq.residual), base_s=t_base, base_it=int(sb.num_steps),
-                         base_res=float(sb.residual), base_ok=ok,
-                         ratio=(t_base / t_newton) if ok else float("nan")))
-        r = rows[-1]
-        print(f"N={n:4d} newton {t_newton:7.3f}s it={r['newton_it']:3d} res={r['newton_res']:.1e} | "
-              f"baseline {t_base:7.2f}s it={r['base_it']} res={r['base_res']:.1e} conv={ok}", flush=True)
-    head = ("| N | J | K | compile (s) | Newton solve (s) | Newton it | Newton max rel. residual | "
-            f"baseline (s) | baseline it | baseline residual | baseline converged | baseline/Newton |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-    body = "".join(
-        f"| {r['N']} | 22 | 2 | {r['compile_s']:.1f} | {r['newton_s']:.3f} | {r['newton_it']} | {r['newton_res']:.1e} | "
-        f"{r['base_s']:.2f} | {r['base_it']} | {r['base_res']:.1e} | {r['base_ok']} | "
-        f"{'%.0fx' % r['ratio'] if r['base_ok'] else 'n/a (baseline failed)'} |\n" for r in rows)
-    text = (f"\n## bench_hubs.py — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
-            f"Sectoral-hubs equilibrium, default economy (synthetic fundamentals, seed 0), cold start, tol 1e-11. "
-            f"Baseline: damped tâtonnement (damping {args.baseline_damping}, at most {args.baseline_steps} outer steps, "
-            f"inner price and sales fixed points to 1e-13).\n\n" + head + body)
-    append_results(text)
+    for n in a.sizes:
+        rows.append(run_size(n, a.repeats, not a.no_old))
+        print(rows[-1], flush=True)
+    append_results(report(rows, cache_rows() if a.cache else None, not a.no_old))
 
 
 if __name__ == "__main__":

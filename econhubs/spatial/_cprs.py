@@ -30,7 +30,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from econhubs.core import Newton, Solution, root_find
+from econhubs.core import GMRES, Newton, Solution, root_find
 from econhubs.data._cprs2007 import CPRSCalibration
 
 
@@ -99,7 +99,47 @@ class CPRSShock(eqx.Module):
     S: Float[Array, " N"] | None = None
 
 
-def _blocks(y, econ: CPRSEconomy, shock: CPRSShock):
+class CPRSBlocks(eqx.Module):
+    """Every equilibrium object in changes at given unknowns (see module docstring): new prices,
+    expenditure X and X_new, sales Y, value added, factor bundle, costs, employment, price index,
+    real income, welfare V, balances B, and the trade pieces A, shift, Sjn, pik."""
+
+    logp_new: Array
+    X: Array
+    X_new: Array
+    Y: Array
+    VA: Array
+    fac: Array
+    logom: Array
+    logc: Array
+    L: Array
+    P: Array
+    real: Array
+    V: Array
+    B: Array
+    A: Array
+    shift: Array
+    Sjn: Array
+    pik: Array
+
+
+class CPRSHats(eqx.Module):
+    """A solution's named outcomes (``Solution.aux``): changes L, V, P (price index), p (sector
+    prices), c (input-bundle costs), om (factor bundle); levels X, Y, VA, B."""
+
+    L: Float[Array, " N"]
+    V: Float[Array, ""]
+    P: Float[Array, " N"]
+    p: Float[Array, "J N"]
+    c: Float[Array, "J N"]
+    om: Float[Array, " N"]
+    X: Float[Array, "J N"]
+    Y: Float[Array, "J N"]
+    VA: Float[Array, " N"]
+    B: Float[Array, " N"]
+
+
+def _blocks(y, econ: CPRSEconomy, shock: CPRSShock) -> CPRSBlocks:
     """Every equilibrium object in changes at unknowns y (see module docstring)."""
     th = econ.theta[:, None]
     H, S = shock.H, shock.S
@@ -126,8 +166,8 @@ def _blocks(y, econ: CPRSEconomy, shock: CPRSShock):
     P = jnp.exp(jnp.sum(econ.alpha * logp, axis=0))
     real = final / (econ.income * L * P)
     V = jnp.sum(econ.Ln * L * real)
-    return dict(logp_new=logp_new, X=X, X_new=X_new, Y=Y, VA=VA, fac=fac, logom=logom, logc=logc,
-                L=L, P=P, real=real, V=V, B=B, A=A, shift=shift, Sjn=Sjn, pik=pik)
+    return CPRSBlocks(logp_new=logp_new, X=X, X_new=X_new, Y=Y, VA=VA, fac=fac, logom=logom, logc=logc,
+                      L=L, P=P, real=real, V=V, B=B, A=A, shift=shift, Sjn=Sjn, pik=pik)
 
 
 def cprs_residual(y, args):
@@ -135,13 +175,13 @@ def cprs_residual(y, args):
     econ, shock = args
     b = _blocks(y, econ, shock)
     F = dict(
-        logp=y["logp"] - b["logp_new"],
-        logx=y["logx"] - jnp.log(b["X_new"] / econ.X0),
-        logom=y["logom"] - jnp.log(jnp.sum(econ.gamma * b["Y"], axis=0) / (econ.VA * b["fac"])),
-        logL=(jnp.log(b["V"]) - jnp.log(b["real"])) / econ.beta,
+        logp=y["logp"] - b.logp_new,
+        logx=y["logx"] - jnp.log(b.X_new / econ.X0),
+        logom=y["logom"] - jnp.log(jnp.sum(econ.gamma * b.Y, axis=0) / (econ.VA * b.fac)),
+        logL=(jnp.log(b.V) - jnp.log(b.real)) / econ.beta,
     )
-    aux = dict(L=b["L"], V=b["V"], P=b["P"], p=jnp.exp(y["logp"]), c=jnp.exp(b["logc"]),
-               om=jnp.exp(b["logom"]), X=b["X"], Y=b["Y"], VA=b["VA"], B=b["B"])
+    aux = CPRSHats(L=b.L, V=b.V, P=b.P, p=jnp.exp(y["logp"]), c=jnp.exp(b.logc), om=jnp.exp(b.logom), X=b.X, Y=b.Y,
+                   VA=b.VA, B=b.B)
     return F, aux
 
 
@@ -151,37 +191,35 @@ def zero_guess(econ: CPRSEconomy):
     return dict(logp=z, logx=z, logom=jnp.zeros(N), logL=jnp.zeros(N))
 
 
-class CPRSSolver(eqx.Module):
-    """Newton settings for the CPRS hat system (GMRES on the 2JN+2N unknowns)."""
+CPRS_SOLVER = Newton(atol=1e-12, linear=GMRES(rtol=1e-9, rtol_min=1e-12, restart=60, max_restarts=600))
+"""Newton settings for the CPRS hat system (GMRES on the 2JN+2N unknowns)."""
 
-    atol: float = 1e-12
-    gmres_rtol: float = 1e-9
-    gmres_restart: int = 60
-    gmres_max_steps: int = 600
-    max_steps: int = 60
+CPRS_SWEEP_SOLVER = Newton(atol=1e-12, linear=GMRES(rtol=1e-4, rtol_min=1e-12, restart=30, max_restarts=600))
+"""Looser inner GMRES (rtol 1e-4) for sweeps: same final tolerance, half the Krylov work."""
 
-    def fast(self) -> CPRSSolver:
-        """Looser inner GMRES (rtol 1e-4) for sweeps: same Newton steps and final tolerance,
-        half the Krylov work; derivatives through it are only as accurate as that rtol."""
-        return CPRSSolver(self.atol, 1e-4, 30, self.gmres_max_steps, self.max_steps)
 
-    def newton(self) -> Newton:
-        return Newton(atol=self.atol, linear="gmres", gmres_rtol=self.gmres_rtol,
-                      gmres_restart=self.gmres_restart, gmres_max_steps=self.gmres_max_steps)
+def fill_shock(econ: CPRSEconomy, lam=None, kappa=None, H=None, S=None) -> CPRSShock:
+    """The one place shock defaults are filled: lam = 1, kappa unchanged (None), H = 1, S = 0."""
+    J, N = econ.X0.shape
+
+    def arr(x, default):
+        return default if x is None else jnp.asarray(x, dtype=float)
+
+    return CPRSShock(lam=arr(lam, jnp.ones((J, N))), kappa=None if kappa is None else arr(kappa, None),
+                     H=arr(H, jnp.ones(N)), S=arr(S, jnp.zeros(N)))
 
 
 def _prepare(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShock]:
-    """Fold kappa-hat^-theta into the trade shares and fill default H = 1, S = 0, so that
-    every kind of shock runs through one compiled residual."""
+    """Fold kappa-hat^-theta into the trade shares and fill the defaults (:func:`fill_shock`), so
+    that every kind of shock runs through one compiled residual."""
+    shock = fill_shock(econ, shock.lam, shock.kappa, shock.H, shock.S)
     if shock.kappa is not None:
         econ = eqx.tree_at(lambda e: e.pi, econ, econ.pi * shock.kappa ** (-econ.theta[:, None, None]))
-    H = jnp.ones_like(econ.VA) if shock.H is None else shock.H
-    S = jnp.zeros_like(econ.VA) if shock.S is None else shock.S
-    return econ, CPRSShock(lam=shock.lam, kappa=None, H=H, S=S)
+    return econ, eqx.tree_at(lambda s: s.kappa, shock, None, is_leaf=lambda x: x is None)
 
 
-def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolver(), *,
-              throw: bool = True) -> Solution:
+def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: Newton = CPRS_SOLVER, *,
+              max_steps: int = 60, throw: bool = True) -> Solution:
     """Solve the CPRS equilibrium in changes from ``econ`` under ``shock`` (Newton + GMRES).
 
     ``Solution.aux``: L, V, P (price index), p (sector prices), c (input-bundle costs), om
@@ -189,8 +227,8 @@ def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolv
     for X, Y, VA, B and as changes otherwise. Differentiable in ``econ`` and ``shock``.
     """
     args = _prepare(econ, shock)
-    return root_find(cprs_residual, zero_guess(econ), args, solver=solver.newton(),
-                     max_steps=solver.max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
+    return root_find(cprs_residual, zero_guess(econ), args, solver=solver,
+                     max_steps=max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
 
 
 solve_hat_jit = eqx.filter_jit(solve_hat)
@@ -200,17 +238,17 @@ def new_flows(econ: CPRSEconomy, shock: CPRSShock, sol: Solution) -> Float[Array
     """Counterfactual trade flows X'_{ni}^j = pi'^j_{ni} X'^j_n from a solution."""
     econ, shock = _prepare(econ, shock)
     b = _blocks(sol.value, econ, shock)
-    return b["pik"] * (b["A"][:, None, :] / b["Sjn"][:, :, None]) * b["X"][:, :, None]
+    return b.pik * (b.A[:, None, :] / b.Sjn[:, :, None]) * b.X[:, :, None]
 
 
-def cprs_baseline(cal: CPRSCalibration, solver: CPRSSolver = CPRSSolver()) -> CPRSEconomy:
+def cprs_baseline(cal: CPRSCalibration, solver: Newton = CPRS_SOLVER) -> CPRSEconomy:
     """CPRS's baseline: the 2007 equilibrium with the observed non-portfolio imbalances removed.
 
     Solves the hat system from the observed economy with no shock and S'_n = 0 (trade balances
     then follow the portfolio rule only), and returns the resulting economy in levels.
     """
     obs = observed_economy(cal)
-    shock = CPRSShock(lam=jnp.ones_like(obs.X0), H=jnp.ones_like(obs.VA), S=jnp.zeros_like(obs.VA))
+    shock = fill_shock(obs)
     sol = solve_hat_jit(obs, shock, solver)
-    Ln = obs.Ln * sol.aux["L"]
+    Ln = obs.Ln * sol.aux.L
     return economy_from_flows(cal, new_flows(obs, shock, sol), Ln / jnp.sum(Ln))

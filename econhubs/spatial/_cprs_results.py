@@ -18,28 +18,45 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from econhubs.core import Newton
 from econhubs.data._cprs2007 import CPRSCalibration, load_cprs2007, load_cprs_table
 
-from ._cprs import CPRSEconomy, CPRSShock, CPRSSolver, cprs_baseline, solve_hat_jit
+from ._cprs import (
+    CPRS_SOLVER,
+    CPRSEconomy,
+    CPRSShock,
+    cprs_baseline,
+    fill_shock,
+    solve_hat_jit,
+)
 
 
 def outcomes(econ: CPRSEconomy, shock: CPRSShock, aux: dict) -> dict:
     """Pure-JAX outcome arrays of a solution's ``aux`` (vmappable)."""
-    H = jnp.ones_like(econ.VA) if shock.H is None else shock.H
-    L, p = aux["L"], aux["p"]
-    w = aux["om"] * H ** econ.beta * L ** (-econ.beta)
-    yhat = aux["Y"] / econ.Y0
-    tfp_jn = aux["c"] / p
+    H = fill_shock(econ, shock.lam, None, shock.H).H
+    L, p = aux.L, aux.p
+    w = aux.om * H ** econ.beta * L ** (-econ.beta)
+    yhat = aux.Y / econ.Y0
+    tfp_jn = aux.c / p
     gdp_jn = yhat / p
     va_jn = econ.gamma * econ.Y0
     return dict(
-        L=L, Ljn=yhat / w[None, :], P=aux["P"], w=w, real_wage=w / aux["P"], V=aux["V"],
+        L=L, Ljn=yhat / w[None, :], P=aux.P, w=w, real_wage=w / aux.P, V=aux.V,
         TFP=jnp.sum(econ.Y0 * tfp_jn) / jnp.sum(econ.Y0), GDP=jnp.sum(va_jn * gdp_jn) / jnp.sum(va_jn),
         TFP_region=jnp.sum(econ.Y0 * tfp_jn, axis=0) / jnp.sum(econ.Y0, axis=0),
         GDP_region=jnp.sum(va_jn * gdp_jn, axis=0) / jnp.sum(va_jn, axis=0),
         TFP_sector=jnp.sum(econ.Y0 * tfp_jn, axis=1) / jnp.sum(econ.Y0, axis=1),
         GDP_sector=jnp.sum(va_jn * gdp_jn, axis=1) / jnp.sum(va_jn, axis=1),
     )
+
+
+def unit_lambda_array(J: int, N: int, axis: str, units, size: float = 0.1) -> jnp.ndarray:
+    """The one builder of CPRS's unit shocks, B x J x N: 1 + size in every sector of region k
+    (``axis="region"``) or in sector k in every region (``axis="sector"``), for each k in ``units``."""
+    k = np.asarray(units, dtype=int)
+    if axis == "region":
+        return 1.0 + size * jnp.broadcast_to(jnp.eye(N)[k][:, None, :], (len(k), J, N))
+    return 1.0 + size * jnp.broadcast_to(jnp.eye(J)[k][:, :, None], (len(k), J, N))
 
 
 def unit_shares(econ: CPRSEconomy) -> dict:
@@ -115,18 +132,15 @@ class CPRS(eqx.Module):
 
     cal: CPRSCalibration
     econ: CPRSEconomy
-    solver: CPRSSolver = CPRSSolver()
+    solver: Newton = CPRS_SOLVER
 
     @classmethod
-    def from_calibration(cls, cal: CPRSCalibration | None = None, solver: CPRSSolver = CPRSSolver()) -> CPRS:
+    def from_calibration(cls, cal: CPRSCalibration | None = None, solver: Newton = CPRS_SOLVER) -> CPRS:
         cal = load_cprs2007() if cal is None else cal
         return cls(cal=cal, econ=cprs_baseline(cal, solver), solver=solver)
 
     def shock(self, lam=None, kappa=None, H=None) -> CPRSShock:
-        J, N = self.cal.J, self.cal.N
-        lam = jnp.ones((J, N)) if lam is None else jnp.asarray(lam, dtype=float)
-        return CPRSShock(lam=lam, kappa=None if kappa is None else jnp.asarray(kappa, dtype=float),
-                         H=jnp.ones(N) if H is None else jnp.asarray(H, dtype=float), S=jnp.zeros(N))
+        return fill_shock(self.econ, lam, kappa, H)
 
     def counterfactual(self, lam=None, kappa=None, H=None) -> CPRSResult:
         """Solve for productivity lam[j, n], trade costs kappa[j, dest, source], structures H[n]."""
@@ -138,12 +152,7 @@ class CPRS(eqx.Module):
     def unit_lambda(self, axis: str, label: str | int, size: float = 0.1) -> jnp.ndarray:
         labels = self.cal.regions if axis == "region" else self.cal.sectors
         k = labels.index(label) if isinstance(label, str) else int(label)
-        lam = np.ones((self.cal.J, self.cal.N))
-        if axis == "region":
-            lam[:, k] = 1.0 + size
-        else:
-            lam[k, :] = 1.0 + size
-        return jnp.asarray(lam)
+        return unit_lambda_array(self.cal.J, self.cal.N, axis, [k], size)[0]
 
     def unit_shock(self, axis: str, label: str | int, size: float = 0.1) -> tuple[CPRSResult, pd.Series]:
         """A ``size`` productivity shock to every sector of one region (``axis="region"``) or to one

@@ -15,6 +15,7 @@ of log costs so that θ^j ln x never overflows.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -27,31 +28,42 @@ def _groups(trade: TradeCosts) -> list[tuple[int, np.ndarray]]:
     return [(int(k), np.flatnonzero(g == k)) for k in np.unique(g)]
 
 
-def log_price_index(lx: Float[Array, "N J"], theta: Float[Array, " J"], trade: TradeCosts) -> Float[Array, "N J"]:
-    """ln P^j_n from log unit costs ln x^j_m."""
+def _kmul(K: Float[Array, "N N"], v: Float[Array, "N J"], local: bool) -> Float[Array, "N J"]:
+    """K @ v; ``local``: same value, derivative through the diagonal K_nn v_n only."""
+    full = K @ v
+    if not local:
+        return full
+    own = jnp.diagonal(K)[:, None] * v
+    return jax.lax.stop_gradient(full - own) + own
+
+
+def log_price_index(lx: Float[Array, "N J"], theta: Float[Array, " J"], trade: TradeCosts,
+                    local: bool = False) -> Float[Array, "N J"]:
+    """ln P^j_n from log unit costs ln x^j_m (``local``: see ``_hubs.blocks``)."""
     out = lx
     for g, idx in _groups(trade):
         if g < 0:
             continue  # nontradable: ln P = ln x
         th = theta[idx]
-        c = jnp.min(lx[:, idx], axis=0)
-        phi = trade.kernels[g] @ jnp.exp(-th * (lx[:, idx] - c))
+        c = jax.lax.stop_gradient(jnp.min(lx[:, idx], axis=0))  # a shift that cancels: no derivative
+        phi = _kmul(trade.kernels[g], jnp.exp(-th * (lx[:, idx] - c)), local)
         out = out.at[:, idx].set(c - jnp.log(phi) / th)
     return out
 
 
 def sales(
-    lx: Float[Array, "N J"], lP: Float[Array, "N J"], X: Float[Array, "N J"], theta: Float[Array, " J"], trade: TradeCosts
+    lx: Float[Array, "N J"], lP: Float[Array, "N J"], X: Float[Array, "N J"], theta: Float[Array, " J"],
+    trade: TradeCosts, local: bool = False,
 ) -> Float[Array, "N J"]:
-    """Y^j_m = Σ_n π^j_{nm} X^j_n, without forming π."""
+    """Y^j_m = Σ_n π^j_{nm} X^j_n, without forming π (``local``: see ``_hubs.blocks``)."""
     out = X
     for g, idx in _groups(trade):
         if g < 0:
             continue
         th = theta[idx]
-        c = jnp.min(lx[:, idx], axis=0)
+        c = jax.lax.stop_gradient(jnp.min(lx[:, idx], axis=0))
         weighted = X[:, idx] * jnp.exp(th * (lP[:, idx] - c))
-        out = out.at[:, idx].set(jnp.exp(-th * (lx[:, idx] - c)) * (trade.kernels[g].T @ weighted))
+        out = out.at[:, idx].set(jnp.exp(-th * (lx[:, idx] - c)) * _kmul(trade.kernels[g].T, weighted, local))
     return out
 
 

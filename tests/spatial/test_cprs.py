@@ -31,9 +31,9 @@ def test_zero_shock_returns_baseline(model):
     shock = model.shock()
     sol = solve_hat_jit(model.econ, shock, model.solver)
     for name in ("L", "P", "p", "c", "om"):
-        assert np.max(np.abs(np.asarray(sol.aux[name]) - 1.0)) < 1e-12, name
-    assert abs(float(sol.aux["V"]) - 1.0) < 1e-12
-    np.testing.assert_allclose(np.asarray(sol.aux["Y"]), np.asarray(model.econ.Y0), rtol=1e-12)
+        assert np.max(np.abs(np.asarray(getattr(sol.aux, name)) - 1.0)) < 1e-12, name
+    assert abs(float(sol.aux.V) - 1.0) < 1e-12
+    np.testing.assert_allclose(np.asarray(sol.aux.Y), np.asarray(model.econ.Y0), rtol=1e-12)
     res = model.counterfactual()
     assert np.max(np.abs(res.employment()["L_hat"].to_numpy() - 1.0)) < 1e-12
     assert abs(res.aggregates()["GDP_hat"] - 1.0) < 1e-12 and abs(res.aggregates()["TFP_hat"] - 1.0) < 1e-12
@@ -47,11 +47,11 @@ def test_aggregate_identities(model, kind):
     sol = solve_hat_jit(e, shock, model.solver)
     a = sol.aux
     scale = float(jnp.sum(e.VA))
-    L, Y, X, VA, B = (np.asarray(a[k]) for k in ("L", "Y", "X", "VA", "B"))
+    L, Y, X, VA, B = (np.asarray(getattr(a, k)) for k in ("L", "Y", "X", "VA", "B"))
     assert abs(np.sum(np.asarray(e.Ln) * L) - 1.0) < 1e-10  # employment shares sum to one
-    Ljn_new = np.asarray(e.Ljn) * (Y / np.asarray(e.Y0)) / np.asarray(a["om"] * shock.H ** e.beta * L ** -e.beta)
+    Ljn_new = np.asarray(e.Ljn) * (Y / np.asarray(e.Y0)) / np.asarray(a.om * shock.H ** e.beta * L ** -e.beta)
     assert abs(Ljn_new.sum() - 1.0) < 1e-10
-    g, io = np.asarray(e.gamma), np.asarray(e.io)
+    g = np.asarray(e.gamma)
     assert np.max(np.abs((g * Y).sum(0) - VA)) / scale < 1e-10  # value added = factor income
     final = VA - B  # income = expenditure: total spending = intermediates + final demand
     assert np.max(np.abs(X.sum(0) - ((1 - g) * Y).sum(0) - final)) / scale < 1e-10
@@ -62,8 +62,8 @@ def test_aggregate_identities(model, kind):
     assert np.max(np.abs(B - rule)) / scale < 1e-10 and abs(B.sum()) / scale < 1e-10
     assert abs(VA.sum() / scale - 1.0) < 1e-12  # numeraire: national nominal value added
     econ_k, sh = _prepare(e, shock)
-    real = np.asarray(_blocks(sol.value, econ_k, sh)["real"])
-    assert np.max(np.abs(real - float(a["V"]))) < 1e-10  # free mobility equalises real income
+    real = np.asarray(_blocks(sol.value, econ_k, sh).real)
+    assert np.max(np.abs(real - float(a.V))) < 1e-10  # free mobility equalises real income
 
 
 def test_baseline_matches_oracle(model):
@@ -121,7 +121,7 @@ def test_welfare_gradient_matches_finite_differences(model):
     lam0 = model.unit_lambda("region", "California")
 
     def V(lam):
-        return solve_hat(model.econ, CPRSShock(lam=lam), model.solver).aux["V"]
+        return solve_hat(model.econ, CPRSShock(lam=lam), model.solver).aux.V
 
     g = np.asarray(eqx.filter_jit(jax.grad(V))(lam0))
     Vj = eqx.filter_jit(V)
