@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..core import ConvergenceError, Newton, atomic_write, root_find
+from ..core import GMRES, ConvergenceError, Newton, atomic_write, root_find
 from ._equilibrium import Equilibrium, solve_equilibrium
 from ._params import Fundamentals, HubsParams, TradeCosts
 from ._planner_system import allocation, budget_balance_error, planner_blocks, planner_guess, planner_residual
@@ -37,12 +37,11 @@ DENSE_MAX_UNKNOWNS = 2500
 
 
 def default_planner_solver(n_unknowns: int) -> Newton:
-    """Dense Newton for small systems; the equilibrium's matrix-free default for large ones."""
+    """Dense Newton for small systems; matrix-free Newton-GMRES (no preconditioner: the equilibrium's
+    city-block preconditioner is built for its own residual) for large ones."""
     if n_unknowns <= DENSE_MAX_UNKNOWNS:
         return Newton(atol=1e-11)
-    from ._equilibrium import DEFAULT_SOLVER
-
-    return DEFAULT_SOLVER
+    return Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1))
 
 
 class PlannerResult(eqx.Module):
