@@ -30,6 +30,7 @@ import optax
 from ..core import GMRES, ConvergenceError, Newton, atomic_write, root_find
 from ._equilibrium import Equilibrium, solve_equilibrium
 from ._params import Fundamentals, HubsParams, TradeCosts
+from ._planner_precond import PlannerBlockPreconditioner, adjoint_gradient
 from ._planner_system import allocation, budget_balance_error, planner_blocks, planner_guess, planner_residual
 
 #: dense Newton below this many unknowns, the matrix-free solver of the equilibrium above
@@ -37,11 +38,12 @@ DENSE_MAX_UNKNOWNS = 2500
 
 
 def default_planner_solver(n_unknowns: int) -> Newton:
-    """Dense Newton for small systems; matrix-free Newton-GMRES (no preconditioner: the equilibrium's
-    city-block preconditioner is built for its own residual) for large ones."""
+    """Dense Newton for small systems; matrix-free Newton-GMRES with the planner's city-block
+    preconditioner for large ones (gradients then by the preconditioned adjoint)."""
     if n_unknowns <= DENSE_MAX_UNKNOWNS:
         return Newton(atol=1e-11)
-    return Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1))
+    return Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1,
+                                           preconditioner=PlannerBlockPreconditioner(), precond_every=3))
 
 
 class PlannerResult(eqx.Module):
@@ -93,6 +95,19 @@ def _lbfgs_direction(opt, grad, opt_state, u):
 @eqx.filter_jit
 def _value_and_grad(u, y0, U_eq, p, f, trade, solver, max_steps):
     return jax.value_and_grad(_g_and_sol, has_aux=True)(u, y0, U_eq, p, f, trade, solver, max_steps)
+
+
+@eqx.filter_jit
+def _krylov_value_and_grad(u, y0, U_eq, p, f, trade, solver, max_steps):
+    """Forward Newton-GMRES solve, then the adjoint by GMRES with the transposed city-block
+    preconditioner (:func:`econhubs.spatial._planner_precond.adjoint_gradient`)."""
+    args = (u, U_eq, p, f, trade)
+    sol = root_find(planner_residual, y0, jax.lax.stop_gradient(args), solver=solver, max_steps=max_steps,
+                    throw=False)
+    lu = PlannerBlockPreconditioner().build(sol.value, args)
+    grad, ok = adjoint_gradient(sol.value, args, lu)
+    g = jnp.where(sol.converged & ok, jnp.expm1(sol.value["g"]), -jnp.inf)
+    return (g, sol), grad
 
 
 @eqx.filter_jit
@@ -213,7 +228,8 @@ def solve_planner(
             print(f"  planner: resumed from {checkpoint} at iteration {it}")
     if gradient not in ("implicit", "central-difference"):
         raise ValueError(f"gradient must be 'implicit' or 'central-difference', got {gradient!r}")
-    vg = _value_and_grad if gradient == "implicit" else _fd_value_and_grad
+    krylov = isinstance(solver.linear, GMRES)
+    vg = (_krylov_value_and_grad if krylov else _value_and_grad) if gradient == "implicit" else _fd_value_and_grad
     per_eval = 1 if gradient == "implicit" else 1 + 2 * int(np.size(u))
     args = (U_eq, p, f, tc, solver, max_steps)
     t0 = time.perf_counter() - (history[-1][3] if history else 0.0)

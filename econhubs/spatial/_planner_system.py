@@ -45,22 +45,24 @@ def log_consumption(lL, l1g, U_eq, p: HubsParams, f: Fundamentals) -> Float[Arra
     return l1g + lc[None] + (lL - jnp.log(p.L_bar)[None]) / p.nu - jnp.log(f.A)
 
 
-def planner_blocks(y: dict, lL, U_eq, p: HubsParams, f: Fundamentals, trade: TradeCosts):
-    """(hubs blocks at (w, L, P, Y, r), ln C, E, X, sales Y_demand) for the planner's spending."""
+def planner_blocks(y: dict, lL, U_eq, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bool = False):
+    """(hubs blocks at (w, L, P, Y, r), ln C, E, X, sales Y_demand) for the planner's spending.
+    ``local``: the city-local linearisation of :func:`econhubs.spatial._hubs.blocks` (preconditioner)."""
     z = {"w": y["w"], "L": lL, "P": y["P"], "Y": y["Y"], "r": y["r"]}
-    b = blocks(z, p, f, trade)
+    b = blocks(z, p, f, trade, local)
     lC = log_consumption(lL, y["g"], U_eq, p, f)
     E = jnp.sum(jnp.exp(lL + lC + b.lP_city[:, None]), axis=1)
     X = jnp.exp(y["Y"]) @ p.io + E[:, None] * p.alpha[None]
-    Y_demand = sales(b.lx, y["P"], X, p.theta, trade)
+    Y_demand = sales(b.lx, y["P"], X, p.theta, trade, local)
     return b, lC, E, X, Y_demand
 
 
-def planner_residual(y: dict, args) -> dict:
-    """F(y; u) = 0 (module docstring); log differences, so max |F| is a relative error."""
+def planner_residual(y: dict, args, local: bool = False) -> dict:
+    """F(y; u) = 0 (module docstring); log differences, so max |F| is a relative error.
+    ``local``: city-local linearisation, for the block preconditioner only."""
     u, U_eq, p, f, trade = args
     lL = allocation(u, p)
-    b, _, _, _, Y_demand = planner_blocks(y, lL, U_eq, p, f, trade)
+    b, _, _, _, Y_demand = planner_blocks(y, lL, U_eq, p, f, trade, local)
     Y = jnp.exp(y["Y"])
     labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
     n_unknowns = sum(v.size for v in y.values())
