@@ -81,11 +81,6 @@ def _g_and_sol(u, y0, U_eq, p, f, trade, solver, max_steps):
 
 
 @eqx.filter_jit
-def _solve_at(u, y0, U_eq, p, f, trade, solver, max_steps):
-    return _g_and_sol(u, y0, U_eq, p, f, trade, solver, max_steps)
-
-
-@eqx.filter_jit
 def _lbfgs_direction(opt, grad, opt_state, u):
     """The L-BFGS ascent direction H ∇g (optax's two-loop recursion on the maximisation)."""
     neg, opt_state = opt.update(-grad, opt_state, u)

@@ -51,7 +51,7 @@ def _taxed(z: dict, t_L, subsidy: bool, p: HubsParams, f: Fundamentals, trade: T
     b = blocks(core, p, f, trade)
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
-    delta = external_effect(w, L, Lkj, p) if subsidy else jnp.zeros_like(w)
+    delta = external_effect(w, L, Lkj, p) * subsidy  # subsidy: 1.0 or 0.0 (traced: one compiled solve)
     income = (1.0 - t_L) * (w + delta) + b.chi[None] + z["R"][None]
     E = jnp.sum(L * income, axis=1)
     X = Y @ p.io + E[:, None] * p.alpha[None]
@@ -116,8 +116,8 @@ def solve_taxed_equilibrium(params: HubsParams, fundamentals: Fundamentals, trad
 
     p, f, tc = params, fundamentals, trade
     solver = default_planner_solver(sum(np.size(v) for v in z0.values())) if solver is None else solver
-    sol, (b, delta, income, E, X, C, Lkj) = _solve_taxed(z0, jnp.asarray(t_L, float), subsidy, U_eq, p, f, tc,
-                                                         solver, max_steps)
+    sol, (b, delta, income, E, X, C, Lkj) = _solve_taxed(z0, jnp.asarray(t_L, float), jnp.asarray(float(subsidy)),
+                                                         U_eq, p, f, tc, solver, max_steps)
     if throw:
         check_solution(sol, "decentralised equilibrium under taxes", solver.atol)
     z = sol.value
