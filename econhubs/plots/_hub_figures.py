@@ -44,7 +44,7 @@ def figure1(eq0, eq1, groups, metros, stem, *, n_labels: int = 8, change_thresho
                       title=f"{'AC'[row]}. {G}: equilibrium flows", colour_label=f"ln unit cost {G} (vs mean)")
         plot_flow_map(axes[row, 1], pi1 - pi0, lon, lat, c1 - c0, thr[G], labels=labels, outlines=outlines,
                       title=f"{'BD'[row]}. {G}: optimum minus equilibrium", cmap="coolwarm",
-                      colour_label=f"Δ ln unit cost {G}", arrow_colour="darkred")
+                      colour_label=f"Δ ln unit cost {G}", arrow_colour="darkred", symmetric=True)
     fig.suptitle("Trade flows (arrows: source → destination share of spending)", fontsize=11)
     return save_figure(fig, stem)
 

@@ -29,9 +29,10 @@ def draw_states(ax, outlines=None, facecolors=None, edgecolor="0.55", lw=0.4):
 
 
 def plot_flow_map(ax, pi, lon, lat, colour, threshold, *, labels=None, title="", cmap="viridis",
-                  colour_label="", outlines=None, arrow_colour="0.15"):
+                  colour_label="", outlines=None, arrow_colour="0.15", symmetric: bool = False):
     """Arrows m → n for every off-diagonal π_{nm} > threshold (rows: destination n, columns: source m);
-    dots coloured by ``colour`` with a colour bar; ``labels``: {index: name} metros to label."""
+    dots coloured by ``colour`` with a colour bar (``symmetric``: scale centred on 0, for changes);
+    ``labels``: {index: name} metros to label."""
     import matplotlib.pyplot as plt
 
     draw_states(ax, outlines)
@@ -44,7 +45,9 @@ def plot_flow_map(ax, pi, lon, lat, colour, threshold, *, labels=None, title="",
         ax.annotate("", xy=(x[n], y[n]), xytext=(x[m], y[m]), zorder=2,
                     arrowprops=dict(arrowstyle="-|>", color=arrow_colour, lw=0.4 + 1.6 * pi[n, m] / big,
                                     mutation_scale=6, alpha=0.7, shrinkA=1, shrinkB=1))
-    sc = ax.scatter(x, y, c=colour, cmap=cmap, s=14, edgecolors="k", linewidths=0.3, zorder=3)
+    lim = float(np.max(np.abs(colour))) if symmetric else None
+    sc = ax.scatter(x, y, c=colour, cmap=cmap, s=14, edgecolors="k", linewidths=0.3, zorder=3,
+                    vmin=-lim if symmetric else None, vmax=lim)
     plt.colorbar(sc, ax=ax, shrink=0.6, pad=0.01, label=colour_label)
     for i, name in (labels or {}).items():
         ax.annotate(name, (x[i], y[i]), xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=4)
