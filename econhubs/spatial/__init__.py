@@ -30,3 +30,23 @@ from ._cprs import (  # noqa: E402
 )
 from ._cprs_results import CPRS as CPRS, CPRSResult as CPRSResult, cprs_outcomes as cprs_outcomes  # noqa: E402
 from ._cprs_sweep import elasticity_table as elasticity_table, solve_batch as solve_batch, unit_lambdas as unit_lambdas  # noqa: E402
+
+# Constrained planner, Proposition-1 taxes, hub analysis, batched counterfactuals (RSS 2021, sections II-IV)
+from ._planner import PlannerResult as PlannerResult, solve_planner as solve_planner  # noqa: E402
+from ._planner_system import planner_residual as planner_residual  # noqa: E402
+from ._taxes import (  # noqa: E402
+    TaxOutcome as TaxOutcome,
+    external_effect as external_effect,
+    optimal_taxes as optimal_taxes,
+    solve_taxed_equilibrium as solve_taxed_equilibrium,
+    taxed_residual as taxed_residual,
+)
+from ._hub_analysis import (  # noqa: E402
+    group_trade_shares as group_trade_shares,
+    price_decomposition as price_decomposition,
+    unit_cost_decomposition as unit_cost_decomposition,
+)
+from ._hub_stats import coastal as coastal, hub_statistics as hub_statistics, seed_findings as seed_findings  # noqa: E402
+from ._hub_stats import size_class as size_class  # noqa: E402
+from ._batch import solve_batch_equilibrium as solve_batch_equilibrium, stack_scenarios as stack_scenarios  # noqa: E402
+from ._planner_pipeline import run_planner_pipeline as run_planner_pipeline  # noqa: E402
