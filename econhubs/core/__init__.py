@@ -13,7 +13,7 @@ from ._errors import ConvergenceError as ConvergenceError
 from ._fixed_point import DampedFixedPoint as DampedFixedPoint, fixed_point as fixed_point
 from ._newton import RESULTS as RESULTS, Newton as Newton
 from ._root_find import Solution as Solution, check_solution as check_solution, root_find as root_find
-from ._interp import interp as interp, interp_weights as interp_weights
+from ._interp import CellTable as CellTable, cell_table as cell_table, interp as interp, interp_weights as interp_weights
 from ._markov import (
     kron_chain as kron_chain,
     rouwenhorst as rouwenhorst,

@@ -6,7 +6,12 @@ from ._competitive import solve_competitive as solve_competitive
 from ._solution import CESolution as CESolution
 from ._grid import GridSpec as GridSpec, TradeoffGrid as TradeoffGrid, make_grid as make_grid
 from ._irf import impulse_response as impulse_response, plot_irf as plot_irf
-from ._params import TradeoffParams as TradeoffParams, default_params as default_params, stack_params as stack_params
+from ._params import (
+    TradeoffParams as TradeoffParams,
+    collateral_feedback as collateral_feedback,
+    default_params as default_params,
+    stack_params as stack_params,
+)
 from ._residual import ce_euler_errors as ce_euler_errors, ce_residual as ce_residual
 from ._simulate import (
     coverage as coverage,
@@ -14,4 +19,6 @@ from ._simulate import (
     simulate as simulate,
     simulate_ar1 as simulate_ar1,
 )
-from ._time_iteration import time_iteration as time_iteration
+from ._time_iteration import TIResult as TIResult, TimeIteration as TimeIteration, time_iteration as time_iteration
+from ._sweep import SweepOut as SweepOut, polish as polish, sweep as sweep
+from ._residual import CESelect as CESelect

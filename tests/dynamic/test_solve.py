@@ -16,7 +16,7 @@ def test_industries_1_and_3_converge():
 
 
 def test_batch_matches_individual_solves():
-    spec = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1)
+    spec = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1, b_lo_mult=0.85, b_hi_mult=0.35)  # seed thetas, slack grid
     ps = [default_params(2, theta=0.35), default_params(2, theta=0.53)]
     batch = solve_competitive(stack_params(ps), spec, max_iter=4000)
     for j, p in enumerate(ps):

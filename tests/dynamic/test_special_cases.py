@@ -82,7 +82,8 @@ def test_collateral_feedback_warning():
     """The slides' theta and gamma put binding states on the perverse branch (theta gamma q / c >> 1):
     a warning says so; a small theta does not warn."""
     with pytest.warns(RuntimeWarning, match="collateral-price feedback"):
-        default_params(2)
+        default_params(2, calibration="seed")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        default_params(2, theta=0.02)
+        default_params(2)
+        default_params(2, calibration="seed", collateral_price="steady")
