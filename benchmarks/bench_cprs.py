@@ -1,7 +1,7 @@
 """Benchmark: CPRS 2007 counterfactuals (50 states x 26 sectors), Newton-GMRES vs the kit's algorithm.
 
 Targets on a 2-core CPU after JIT: <= 0.2 s per counterfactual, <= 10 s for all 76 regional and
-sectoral 10% shocks. Baseline, run in the same process with ``econhubs.core.fixed_point``: the
+sectoral 10% shocks. Baseline, run in the same process with ``benchmarks/_fixed_point.py``: the
 damped fixed point of the CPRS MATLAB codes -- outer wage tatonnement (omega <- omega + 0.1
 (omega_GMC - omega)), inner price fixed point, inner employment fixed point, expenditure by
 fixed-point iteration (the kit solves it directly; the iteration is cheaper, so the comparison
@@ -23,8 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from _fixed_point import DampedFixedPoint, fixed_point
 from _report import append_results, machine
-from econhubs.core import DampedFixedPoint, fixed_point
 from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, cprs_residual, solve_hat_jit
 from econhubs.spatial._cprs_results import CPRS, outcomes, unit_shares
 from econhubs.spatial._cprs_sweep import solve_batch, unit_lambdas

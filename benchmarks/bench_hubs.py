@@ -3,7 +3,7 @@
 For N in {50, 100, 200, 382, 764} (764 = the 382 metros plus 382 SYNTHETIC copies displaced by
 up to 0.5 degrees), J = 22, K = 2, default economy (synthetic fundamentals, seed 0): compile
 time, solve time after JIT (best of --repeats), Newton iterations and residual; then the
-baseline (econhubs.spatial._baseline: inner price/sales fixed points, outer damped wage,
+baseline (benchmarks/_hubs_tatonnement.py: inner price/sales fixed points, outer damped wage,
 employment and rent updates) from the same cold start to the same tolerance, in the same
 process. Prints a table and appends it to benchmarks/RESULTS.md.
 
@@ -20,10 +20,10 @@ import jax
 import numpy as np
 
 import econhubs  # noqa: F401  (float64)
+from _hubs_tatonnement import solve_tatonnement
 from _report import append_results, machine
 from econhubs.data import HubsDefaultData, great_circle_km
 from econhubs.spatial import default_economy, initial_guess, solve_equilibrium, synthetic_fundamentals
-from econhubs.spatial._baseline import solve_tatonnement
 from econhubs.spatial._default import GROUPS, THETA_BAR
 from econhubs.spatial._params import TradeCosts
 

@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"econhubs: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
+    from .core import enable_compilation_cache  # JAX persistent cache; opt out: ECONHUBS_NO_COMPILE_CACHE=1
+    enable_compilation_cache()
     module = importlib.import_module(COMMANDS[name][0])
     return int(module.main(rest) or 0)
 

@@ -13,10 +13,16 @@ import jax
 import numpy as np
 
 
+def is_concrete(x) -> bool:
+    """True if every array leaf of ``x`` has a value now (not a tracer under jit/vmap/grad).
+
+    The one tracer check of the toolkit: validation and result checks run on concrete values
+    and are skipped (or become ``equinox.error_if``) while tracing."""
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
+
+
 def _concrete(x) -> np.ndarray | None:
-    if isinstance(x, jax.core.Tracer):
-        return None
-    return np.asarray(x)
+    return np.asarray(x) if is_concrete(x) else None
 
 
 def check_shape(name: str, x, shape: Sequence[int | None]) -> None:

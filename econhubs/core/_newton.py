@@ -1,28 +1,31 @@
-r"""Damped Newton root finding with autodiff Jacobians.
+r"""Damped Newton root finding; the linear step is a field.
 
 Solves $F(y; \text{args}) = 0$ by Newton's method,
 
 $$ J(y_t)\,d_t = -F(y_t), \qquad y_{t+1} = y_t + \alpha_t d_t, $$
 
-with $J = \partial F/\partial y$ from JAX autodiff and $\alpha_t$ from a backtracking
-(Armijo) line search on the merit $\tfrac12\lVert F\rVert_2^2$. The linear step is either dense
-(the Jacobian is materialised and LU-factorised: small systems, e.g. one grid point of a
-time-iteration sweep) or matrix-free (Jacobian-vector products fed to GMRES: large systems,
-e.g. the 382-city equilibrium).
+with $\alpha_t$ from a backtracking (Armijo) line search on the merit $\tfrac12\lVert F\rVert_2^2$.
+How $J d = -F$ is solved is the ``linear`` field, an
+:class:`~econhubs.core.AbstractLinearSolve`: :class:`~econhubs.core.DenseLU` (J materialised by
+``jax.jacfwd`` fused with the residual, LU; small systems) or :class:`~econhubs.core.GMRES`
+(matrix-free JVPs, restarted GMRES, optional preconditioner; large systems), either optionally in
+float32 while the residual, line search and stopping test stay float64.
 
-`Newton` is an :class:`optimistix.AbstractRootFinder`, so :func:`econhubs.core.root_find`
-hands it to :func:`optimistix.root_find` with :class:`optimistix.ImplicitAdjoint`:
-derivatives of the root with respect to ``args`` come from the implicit function theorem,
-$\partial y^*/\partial p = -J^{-1}\,\partial F/\partial p$, never from unrolling iterations.
+One full-precision residual call site per loop: the line search is a ``while_loop`` whose body is
+the only place F is evaluated, and an accepted trial's F (and, for the dense solve, its fused
+Jacobian) is carried into the next step, so a full step costs one evaluation.
 
-Convergence is declared when $\max_i |F_i(y)| \le$ ``atol`` (the models write residuals as
-relative or log errors, so this is a relative tolerance on the economics).
+`Newton` is an :class:`optimistix.AbstractRootFinder`; :func:`econhubs.core.root_find` runs it
+with :class:`optimistix.ImplicitAdjoint`: $\partial y^*/\partial p = -J^{-1}\,\partial F/\partial p$
+by the linear solve's ``adjoint_solver()``, never by unrolling. Convergence: $\max_i|F_i| \le$
+``atol``. A failed step reports its cause: a failed linear solve is promoted into the result
+(``RESULTS.promote``), otherwise ``nonlinear_divergence``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -30,8 +33,9 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import lineax as lx
 import optimistix as optx
-from jax.scipy.sparse.linalg import gmres as _jax_gmres
-from jaxtyping import Array, Bool, PyTree, Scalar
+from jaxtyping import Array, Bool, Int, PyTree, Scalar
+
+from ._linear_solve import AbstractLinearSolve, DenseLU
 
 RESULTS = optx.RESULTS
 
@@ -45,142 +49,109 @@ def _sq_norm(tree: PyTree[Array]) -> Scalar:
     return sum(jnp.sum(x * x) for x in jtu.tree_leaves(tree))
 
 
-def _axpy(a: Scalar, x: PyTree[Array], y: PyTree[Array]) -> PyTree[Array]:
-    return jtu.tree_map(lambda xi, yi: yi + a * xi, x, y)
+def _select(pred, a, b):
+    return jtu.tree_map(lambda x, z: jnp.where(pred, x, z), a, b)
 
 
 class _NewtonState(eqx.Module):
     f: PyTree[Array]
+    aux: Any
+    lin: Any
+    linear_state: Any
     fnorm: Scalar
     failed: Bool[Array, ""]
+    linear_result: lx.RESULTS
+    step: Int[Array, ""]
+    fevals: Int[Array, ""]
+    matvecs: Int[Array, ""]
 
 
 class Newton(optx.AbstractRootFinder):
-    """Damped Newton with an autodiff Jacobian.
+    """Damped Newton.
 
     Fields (settings):
-      atol: stop when max |F| <= atol.
-      rtol: kept for the optimistix interface (and used by the GMRES inner solve).
-      linear: ``"dense"`` (materialise J, LU) or ``"gmres"`` (matrix-free JVPs).
-      gmres_rtol: the largest forcing term η of the inexact Newton step,
-        ||J d + F||_2 <= η_t ||F||_2 with η_t = min(gmres_rtol, max(gmres_rtol_min,
-        forcing * max|F_t|)) (Eisenstat-Walker style: loose far from the root, tight near it,
-        so convergence stays quadratic). Matrix-free only; solved by
-        ``jax.scipy.sparse.linalg.gmres``, which checks the 2-norm residual at every step.
-      gmres_restart, gmres_max_steps: Krylov dimension and the cap on restart cycles.
-      adjoint_rtol: tolerance of the lineax GMRES used by the implicit adjoint (gradients).
-      preconditioner: optional ``(y, args) -> (v -> M^{-1} v)`` approximating J^{-1}.
+      atol: stop when max |F| <= atol.  rtol: kept for the optimistix interface.
+      linear: the linear solve, ``DenseLU()`` (default) or ``GMRES(...)``.
       line_search: backtracking on 1/2 ||F||^2 (Armijo constant ``armijo``); off = full steps.
       max_backtracks: halvings of the step before the solver reports failure.
     """
 
     atol: float = 1e-10
     rtol: float = 1e-10
-    linear: Literal["dense", "gmres"] = "dense"
-    gmres_rtol: float = 1e-1
-    gmres_rtol_min: float = 1e-12
-    forcing: float = 0.1
-    gmres_restart: int = 40
-    gmres_max_steps: int = 20
-    adjoint_rtol: float = 1e-10
-    preconditioner: Callable | None = None
+    linear: AbstractLinearSolve = DenseLU()
     line_search: bool = True
     armijo: float = 1e-4
     max_backtracks: int = 30
     norm: Callable = optx.max_norm
 
     def __check_init__(self):
-        if self.linear not in ("dense", "gmres"):
-            raise ValueError(f"Newton.linear must be 'dense' or 'gmres', got {self.linear!r}")
+        if not isinstance(self.linear, AbstractLinearSolve):
+            raise TypeError(
+                f"Newton.linear must be a linear solve such as DenseLU() or GMRES(...), got {self.linear!r} "
+                "(Newton(linear='gmres', gmres_*=...) became Newton(linear=GMRES(restart=..., max_restarts=..., "
+                "rtol=..., rtol_min=..., forcing=..., preconditioner=FunctionPreconditioner(build, apply))))"
+            )
         if not self.atol > 0:
             raise ValueError(f"Newton.atol must be positive, got {self.atol}")
 
-    @property
-    def linear_solver(self) -> lx.AbstractLinearSolver:
-        """The lineax solver of the implicit adjoint (and of the dense Newton step)."""
-        if self.linear == "dense":
-            return lx.AutoLinearSolver(well_posed=None)
-        return lx.GMRES(
-            rtol=self.adjoint_rtol,
-            atol=self.adjoint_rtol,
-            restart=self.gmres_restart,
-            max_steps=50 * self.gmres_max_steps,
-            stagnation_iters=50,
-        )
-
     def init(self, fn, y, args, options, f_struct, aux_struct, tags) -> _NewtonState:
-        del options, aux_struct, tags
-        f0, _ = fn(y, args)
-        return _NewtonState(
-            f=f0,
-            fnorm=_max_abs(f0),
-            failed=jnp.array(False),
-        )
+        del options, f_struct, aux_struct, tags
+        f, aux, lin = self.linear.evaluate(fn, y, args)
+        zero = jnp.array(0)
+        return _NewtonState(f=f, aux=aux, lin=lin, linear_state=self.linear.init(fn, y, args), fnorm=_max_abs(f),
+                            failed=jnp.array(False), linear_result=lx.RESULTS.successful, step=zero,
+                            fevals=jnp.array(1), matvecs=zero)
 
-    def step(self, fn, y, args, options, state: _NewtonState, tags):
-        del options
-        f, lin_fn, aux = jax.linearize(lambda _y: fn(_y, args), y, has_aux=True)
-        minus_f = jtu.tree_map(jnp.negative, f)
-        if self.linear == "dense":
-            jac = lx.FunctionLinearOperator(lin_fn, jax.eval_shape(lambda: y), tags=tags)
-            d = lx.linear_solve(jac, minus_f, self.linear_solver, throw=False).value
-        else:
-            M = None if self.preconditioner is None else self.preconditioner(y, args)
-            eta = jnp.clip(self.forcing * state.fnorm, self.gmres_rtol_min, self.gmres_rtol)
-            d, _ = _jax_gmres(
-                lin_fn, minus_f, tol=eta, atol=0.0, restart=self.gmres_restart,
-                maxiter=self.gmres_max_steps, M=M, solve_method="incremental",
-            )
-        phi0 = 0.5 * _sq_norm(f)
+    def _line_search(self, fn, y, args, d, state: _NewtonState):
+        """Armijo backtracking; the loop body is the one residual call site."""
+        phi0 = 0.5 * _sq_norm(state.f)
+        max_k = self.max_backtracks if self.line_search else 0
 
-        def trial(alpha):
-            y_new = _axpy(alpha, d, y)
-            f_new, aux_new = fn(y_new, args)
+        def cond(c):
+            return ~c[-1] & (c[1] <= max_k)
+
+        def body(c):
+            alpha, k = c[0], c[1]
+            y_new = jtu.tree_map(lambda a, b: a + alpha * b, y, d)
+            f_new, aux_new, lin_new = self.linear.evaluate(fn, y_new, args)
             phi = 0.5 * _sq_norm(f_new)
             ok = jnp.isfinite(phi) & (phi <= (1.0 - 2.0 * self.armijo * alpha) * phi0)
-            return y_new, f_new, aux_new, ok
+            ok = ok | (not self.line_search)
+            return 0.5 * alpha, k + 1, y_new, f_new, aux_new, lin_new, ok
 
-        if self.line_search:
+        init = (jnp.array(1.0, phi0.dtype), jnp.array(0), y, state.f, state.aux, state.lin, jnp.array(False))
+        _, k, y_new, f_new, aux_new, lin_new, ok = jax.lax.while_loop(cond, body, init)
+        return y_new, f_new, aux_new, lin_new, ok & jnp.isfinite(phi0), k
 
-            def cond(carry):
-                alpha, k, ok = carry
-                return (~ok) & (k < self.max_backtracks)
-
-            def body(carry):
-                alpha, k, _ = carry
-                alpha = 0.5 * alpha
-                return alpha, k + 1, trial(alpha)[3]
-
-            alpha0 = jnp.array(1.0, dtype=phi0.dtype)
-            ok0 = trial(alpha0)[3]
-            alpha, _, ok = jax.lax.while_loop(cond, body, (alpha0, jnp.array(0), ok0))
-        else:
-            alpha, ok = jnp.array(1.0, dtype=phi0.dtype), jnp.array(True)
-        y_new, f_new, aux_new, _ = trial(alpha)
-        failed = (~ok) | ~jnp.isfinite(phi0)
-        # On failure keep the last good iterate, so the caller sees its residual.
-        y_out = jtu.tree_map(lambda a, b: jnp.where(failed, a, b), y, y_new)
-        f_out = jtu.tree_map(lambda a, b: jnp.where(failed, a, b), f, f_new)
-        new_state = _NewtonState(
-            f=f_out,
-            fnorm=_max_abs(f_out),
-            failed=failed,
+    def step(self, fn, y, args, options, state: _NewtonState, tags):
+        del options, tags
+        d, lstate, lres, stats = self.linear.solve(
+            fn, y, args, state.f, state.lin, state.linear_state, state.step, state.fnorm
         )
-        del aux
-        return y_out, new_state, aux_new
+        y_new, f_new, aux_new, lin_new, ok, k = self._line_search(fn, y, args, d, state)
+        failed = ~ok | (lres == lx.RESULTS.breakdown) | (lres == lx.RESULTS.singular)
+        # On failure keep the last good iterate, so the caller sees its residual.
+        new = _NewtonState(
+            f=_select(failed, state.f, f_new), aux=_select(failed, state.aux, aux_new),
+            lin=_select(failed, state.lin, lin_new), linear_state=lstate,
+            fnorm=jnp.where(failed, state.fnorm, _max_abs(f_new)), failed=failed, linear_result=lres,
+            step=state.step + 1, fevals=state.fevals + k, matvecs=state.matvecs + stats["matvecs"],
+        )
+        return _select(failed, y, y_new), new, new.aux
 
     def terminate(self, fn, y, args, options, state: _NewtonState, tags):
         del fn, y, args, options, tags
         converged = state.fnorm <= self.atol
-        terminate = converged | state.failed
-        result = RESULTS.where(
-            state.failed & ~converged, RESULTS.nonlinear_divergence, RESULTS.successful
-        )
-        return terminate, result
+        linear_failed = state.linear_result != lx.RESULTS.successful
+        cause = RESULTS.where(linear_failed, RESULTS.promote(state.linear_result), RESULTS.nonlinear_divergence)
+        cause = RESULTS.where(jnp.isfinite(state.fnorm), cause, RESULTS.nonfinite)
+        result = RESULTS.where(state.failed & ~converged, cause, RESULTS.successful)
+        return converged | state.failed, result
 
-    def postprocess(self, fn, y, aux, args, options, state, tags, result):
+    def postprocess(self, fn, y, aux, args, options, state: _NewtonState, tags, result):
         del fn, args, options, tags, result
-        return y, aux, {"residual": state.fnorm}
+        stats = {"residual": state.fnorm, "fevals": state.fevals, "matvecs": state.matvecs}
+        return y, state.aux, stats
 
 
 Newton.__init__.__doc__ = Newton.__doc__

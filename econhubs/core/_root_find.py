@@ -12,26 +12,29 @@ dependence through the root.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import equinox as eqx
 import jax
-import jax.core
 import numpy as np
 import optimistix as optx
 from jaxtyping import Array, PyTree, Scalar
 
+from ._checks import is_concrete
 from ._errors import ConvergenceError
-from ._newton import RESULTS, Newton, _max_abs
+from ._newton import RESULTS, Newton
 
 
 class Solution(eqx.Module):
     """Result of a root find.
 
     value: the root y*; aux: fn's auxiliary output at y*; residual: max |F(y*)|;
-    num_steps: Newton iterations;
-    result: an optimistix ``RESULTS`` code; converged: ``result == successful``.
+    num_steps: Newton iterations; result: an optimistix ``RESULTS`` code; converged:
+    ``result == successful``; stats: counters of the work done (``fevals``: full-precision
+    residual evaluations, each fused with its Jacobian for ``DenseLU``; ``matvecs``: Krylov
+    Jacobian-vector products), empty for solvers that do not count.
     """
 
     value: PyTree[Array]
@@ -39,14 +42,11 @@ class Solution(eqx.Module):
     residual: Scalar
     num_steps: Array
     result: RESULTS
+    stats: dict = eqx.field(default_factory=dict)
 
     @property
     def converged(self) -> Array:
         return self.result == RESULTS.successful
-
-
-def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
 
 
 def check_solution(sol: Solution, what: str, atol: float) -> Solution:
@@ -56,12 +56,15 @@ def check_solution(sol: Solution, what: str, atol: float) -> Solution:
     transformation it becomes an ``equinox.error_if`` runtime error.
     """
     failed = ~sol.converged
-    if _is_concrete(failed):
+    if is_concrete(failed):
         if bool(np.any(np.asarray(failed))):
             res = np.asarray(sol.residual)
             steps = np.asarray(sol.num_steps)
             idx = int(np.argmax(np.where(np.asarray(failed), res, -np.inf))) if res.ndim else 0
-            reason = RESULTS[sol.result] if res.ndim == 0 else f"{int(np.sum(failed))} of {failed.size} batched solves failed"
+            if res.ndim == 0:
+                reason = RESULTS[sol.result]
+            else:
+                reason = f"{int(np.sum(failed))} of {failed.size} batched solves failed"
             raise ConvergenceError(what, res.reshape(-1)[idx], steps.reshape(-1)[idx], atol, reason)
         return sol
     return eqx.error_if(sol, failed, f"{what} did not converge (see Solution.residual / num_steps)")
@@ -81,12 +84,15 @@ def root_find(
     """Solve ``fn(y, args) = 0`` from ``y0``.
 
     fn: returns F (a pytree shaped like y) or, with ``has_aux=True``, ``(F, aux)``.
-    solver: a :class:`Newton` (dense or matrix-free); its ``atol`` is the tolerance on max |F|.
+    solver: a :class:`Newton` (its ``linear`` field: ``DenseLU()`` or ``GMRES(...)``); its ``atol``
+      is the tolerance on max |F|.
     throw: raise :class:`ConvergenceError` naming residual and iterations on failure;
       with ``throw=False`` inspect ``Solution.result``/``converged`` instead (use this inside
       ``vmap`` to let some batch members fail without stopping the others).
     """
     f2 = fn if has_aux else (lambda y, a: (fn(y, a), None))
+    if getattr(solver.linear, "dtype", None) is not None:  # lower-precision linearisation: see lowp_fn
+        solver = eqx.tree_at(lambda s: s.linear, solver, dataclasses.replace(solver.linear, fn_lowp=f2))
     sol = optx.root_find(
         f2,
         solver,
@@ -94,16 +100,20 @@ def root_find(
         args,
         has_aux=True,
         max_steps=max_steps,
-        adjoint=optx.ImplicitAdjoint(linear_solver=solver.linear_solver),
+        adjoint=optx.ImplicitAdjoint(linear_solver=solver.linear.adjoint_solver()),
         throw=False,
     )
-    f_star, aux = f2(sol.value, args)
+    # aux again at the root, outside the solve: its derivatives then include its direct
+    # dependence on args as well as that through the root (the solver's aux has only the latter).
+    aux = f2(sol.value, args)[1] if has_aux else None
+    stats = {k: sol.stats[k] for k in ("fevals", "matvecs") if k in sol.stats}
     out = Solution(
         value=sol.value,
         aux=aux,
-        residual=_max_abs(jax.lax.stop_gradient(f_star)),
+        residual=jax.lax.stop_gradient(sol.stats["residual"]),
         num_steps=sol.stats["num_steps"],
         result=sol.result,
+        stats=stats,
     )
     if throw:
         out = check_solution(out, what, solver.atol)

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
-from ..core import Newton, root_find
+from ..core import GMRES, FunctionPreconditioner, Newton, root_find
 from ._grid import TradeoffGrid, grid_points
 
 
@@ -97,16 +97,19 @@ def polish(residual: Callable, pol, params, grid: TradeoffGrid, newton: Newton, 
         table = grid.policy_table(Y)
         return jax.vmap(lambda y, pt: residual(y, pt, params, grid, table)[0])(Y, pts), None
 
-    def block_jacobi(Y, args):
+    def blocks(Y, args):
         table = grid.policy_table(Y)
 
         def own(y, pt):
             return jax.jacfwd(lambda yy: residual(yy, pt, params, grid, table)[0])(y)
 
-        lu, piv = jax.scipy.linalg.lu_factor(jax.vmap(own)(Y, pts))
-        return lambda v: jax.vmap(lambda a, b, c: jax.scipy.linalg.lu_solve((a, b), c))(lu, piv, v)
+        return jax.scipy.linalg.lu_factor(jax.vmap(own)(Y, pts))
 
-    solver = Newton(atol=newton.atol, linear="gmres", gmres_restart=60, gmres_max_steps=20, gmres_rtol=0.1,
-                    gmres_rtol_min=1e-8, forcing=0.1, preconditioner=block_jacobi, max_backtracks=10)
+    def apply(lu, v):
+        return jax.vmap(lambda a, b, c: jax.scipy.linalg.lu_solve((a, b), c))(*lu, v)
+
+    gmres = GMRES(restart=60, max_restarts=20, rtol=0.1, rtol_min=1e-8, forcing=0.1,
+                  preconditioner=FunctionPreconditioner(blocks, apply))
+    solver = Newton(atol=newton.atol, linear=gmres, max_backtracks=10)
     sol = root_find(G, pol, None, solver=solver, max_steps=max_steps, has_aux=True, throw=False)
     return jnp.where(sol.converged, sol.value, pol)

@@ -15,7 +15,8 @@ from ._trade import log_price_index as log_price_index, sales as sales, trade_sh
 from ._cprs import (  # noqa: E402
     CPRSEconomy as CPRSEconomy,
     CPRSShock as CPRSShock,
-    CPRSSolver as CPRSSolver,
+    CPRS_SOLVER as CPRS_SOLVER,
+    CPRS_SWEEP_SOLVER as CPRS_SWEEP_SOLVER,
     cprs_baseline as cprs_baseline,
     cprs_residual as cprs_residual,
     economy_from_flows as economy_from_flows,

@@ -30,7 +30,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from econhubs.core import Newton, Solution, root_find
+from econhubs.core import GMRES, Newton, Solution, root_find
 from econhubs.data._cprs2007 import CPRSCalibration
 
 
@@ -151,23 +151,11 @@ def zero_guess(econ: CPRSEconomy):
     return dict(logp=z, logx=z, logom=jnp.zeros(N), logL=jnp.zeros(N))
 
 
-class CPRSSolver(eqx.Module):
-    """Newton settings for the CPRS hat system (GMRES on the 2JN+2N unknowns)."""
+CPRS_SOLVER = Newton(atol=1e-12, linear=GMRES(rtol=1e-9, rtol_min=1e-12, restart=60, max_restarts=600))
+"""Newton settings for the CPRS hat system (GMRES on the 2JN+2N unknowns)."""
 
-    atol: float = 1e-12
-    gmres_rtol: float = 1e-9
-    gmres_restart: int = 60
-    gmres_max_steps: int = 600
-    max_steps: int = 60
-
-    def fast(self) -> CPRSSolver:
-        """Looser inner GMRES (rtol 1e-4) for sweeps: same Newton steps and final tolerance,
-        half the Krylov work; derivatives through it are only as accurate as that rtol."""
-        return CPRSSolver(self.atol, 1e-4, 30, self.gmres_max_steps, self.max_steps)
-
-    def newton(self) -> Newton:
-        return Newton(atol=self.atol, linear="gmres", gmres_rtol=self.gmres_rtol,
-                      gmres_restart=self.gmres_restart, gmres_max_steps=self.gmres_max_steps)
+CPRS_SWEEP_SOLVER = Newton(atol=1e-12, linear=GMRES(rtol=1e-4, rtol_min=1e-12, restart=30, max_restarts=600))
+"""Looser inner GMRES (rtol 1e-4) for sweeps: same final tolerance, half the Krylov work."""
 
 
 def _prepare(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShock]:
@@ -180,8 +168,8 @@ def _prepare(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShoc
     return econ, CPRSShock(lam=shock.lam, kappa=None, H=H, S=S)
 
 
-def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolver(), *,
-              throw: bool = True) -> Solution:
+def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: Newton = CPRS_SOLVER, *,
+              max_steps: int = 60, throw: bool = True) -> Solution:
     """Solve the CPRS equilibrium in changes from ``econ`` under ``shock`` (Newton + GMRES).
 
     ``Solution.aux``: L, V, P (price index), p (sector prices), c (input-bundle costs), om
@@ -189,8 +177,8 @@ def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: CPRSSolver = CPRSSolv
     for X, Y, VA, B and as changes otherwise. Differentiable in ``econ`` and ``shock``.
     """
     args = _prepare(econ, shock)
-    return root_find(cprs_residual, zero_guess(econ), args, solver=solver.newton(),
-                     max_steps=solver.max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
+    return root_find(cprs_residual, zero_guess(econ), args, solver=solver,
+                     max_steps=max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
 
 
 solve_hat_jit = eqx.filter_jit(solve_hat)
@@ -203,7 +191,7 @@ def new_flows(econ: CPRSEconomy, shock: CPRSShock, sol: Solution) -> Float[Array
     return b["pik"] * (b["A"][:, None, :] / b["Sjn"][:, :, None]) * b["X"][:, :, None]
 
 
-def cprs_baseline(cal: CPRSCalibration, solver: CPRSSolver = CPRSSolver()) -> CPRSEconomy:
+def cprs_baseline(cal: CPRSCalibration, solver: Newton = CPRS_SOLVER) -> CPRSEconomy:
     """CPRS's baseline: the 2007 equilibrium with the observed non-portfolio imbalances removed.
 
     Solves the hat system from the observed economy with no shock and S'_n = 0 (trade balances

@@ -20,7 +20,9 @@ import pandas as pd
 
 from econhubs.data._cprs2007 import CPRSCalibration, load_cprs2007, load_cprs_table
 
-from ._cprs import CPRSEconomy, CPRSShock, CPRSSolver, cprs_baseline, solve_hat_jit
+from econhubs.core import Newton
+
+from ._cprs import CPRS_SOLVER, CPRSEconomy, CPRSShock, cprs_baseline, solve_hat_jit
 
 
 def outcomes(econ: CPRSEconomy, shock: CPRSShock, aux: dict) -> dict:
@@ -115,10 +117,10 @@ class CPRS(eqx.Module):
 
     cal: CPRSCalibration
     econ: CPRSEconomy
-    solver: CPRSSolver = CPRSSolver()
+    solver: Newton = CPRS_SOLVER
 
     @classmethod
-    def from_calibration(cls, cal: CPRSCalibration | None = None, solver: CPRSSolver = CPRSSolver()) -> CPRS:
+    def from_calibration(cls, cal: CPRSCalibration | None = None, solver: Newton = CPRS_SOLVER) -> CPRS:
         cal = load_cprs2007() if cal is None else cal
         return cls(cal=cal, econ=cprs_baseline(cal, solver), solver=solver)
 

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 from jax.sharding import Mesh, PartitionSpec
 
-from ._cprs import CPRSEconomy, CPRSShock, CPRSSolver, solve_hat
+from econhubs.core import Newton
+
+from ._cprs import CPRS_SWEEP_SOLVER, CPRSEconomy, CPRSShock, solve_hat
 from ._cprs_results import CPRS, elasticities, outcomes, unit_shares
 
 
-def _one(econ: CPRSEconomy, lam, solver: CPRSSolver) -> dict:
+def _one(econ: CPRSEconomy, lam, solver: Newton) -> dict:
     shock = CPRSShock(lam=lam)
     sol = solve_hat(econ, shock, solver, throw=False)
     out = outcomes(econ, shock, sol.aux)
@@ -30,23 +32,23 @@ def _one(econ: CPRSEconomy, lam, solver: CPRSSolver) -> dict:
 
 
 @eqx.filter_jit
-def _batched(econ: CPRSEconomy, lams, solver: CPRSSolver, batch_size: int | None) -> dict:
+def _batched(econ: CPRSEconomy, lams, solver: Newton, batch_size: int | None) -> dict:
     if batch_size is None:
         return jax.vmap(lambda lam: _one(econ, lam, solver))(lams)
     return jax.lax.map(lambda lam: _one(econ, lam, solver), lams, batch_size=batch_size)
 
 
 def solve_batch(model: CPRS, lams, *, devices=None, batch_size: int | None = 1,
-                solver: CPRSSolver | None = None) -> dict:
+                solver: Newton | None = None) -> dict:
     """Solve one counterfactual per ``lams[b]`` (B x J x N); outcome arrays with a leading B axis.
 
     ``devices``: the devices to shard the batch over (default: all visible; one device = no
     sharding). ``batch_size``: solve in chunks of this many under ``lax.map`` (``None``: one
     ``vmap`` over the whole batch). On CPU one at a time (1) is fastest: a vmapped Newton-GMRES
     loop runs every member to the slowest one's iteration count. ``solver``: default
-    ``model.solver.fast()`` (final tolerance unchanged).
+    ``CPRS_SWEEP_SOLVER`` (looser inner GMRES, final tolerance unchanged).
     """
-    solver = model.solver.fast() if solver is None else solver
+    solver = CPRS_SWEEP_SOLVER if solver is None else solver
     lams = jnp.asarray(lams, dtype=float)
     devices = jax.devices() if devices is None else list(devices)
     B = lams.shape[0]

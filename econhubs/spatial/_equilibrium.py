@@ -1,6 +1,6 @@
 """`solve_equilibrium`: the sectoral-hubs equilibrium from a cold start, and its outputs.
 
-The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear="gmres")``) on the
+The solve is matrix-free Newton-GMRES (``econhubs.core.Newton(linear=GMRES(...))``) on the
 log residual of :mod:`econhubs.spatial._hubs`, started from a cheap consistent guess (prices
 and sales from a few inner fixed-point sweeps at uniform wages). Gradients of any output with
 respect to parameters, fundamentals or trade costs pass through the solve by implicit
@@ -12,15 +12,28 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import gamma as gamma_fn
 from jaxtyping import Array, Float
 
-from ..core import Newton, Solution, check_solution, root_find
-from ._hubs import blocks, residual
-from ._params import Fundamentals, HubsParams, TradeCosts
-from ._trade import log_price_index, sales, trade_shares
+from ..core import (
+    GMRES,
+    ConvergenceError,
+    Newton,
+    Solution,
+    check_solution,
+    is_concrete,
+    root_find,
+)
+from ._hubs import blocks, city_log_price, dropped_equation, has_structures, residual
+from ._params import Fundamentals, HubsParams, TradeCosts, check_model
+from ._trade import sales, trade_shares
 
-DEFAULT_SOLVER = Newton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1, gmres_rtol_min=1e-3, forcing=0.1)
+WALRAS_TOL = 1e-8
+"""Largest |residual| of the dropped market-clearing equation accepted after a solve (Walras' law
+makes it zero up to rounding times the conditioning of the solve)."""
+
+DEFAULT_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1))
 
 
 class Equilibrium(eqx.Module):
@@ -29,6 +42,8 @@ class Equilibrium(eqx.Module):
     w, L (N, K); Lkj (N, K, J) employment by occupation and industry; P, x, Y, X (N, J) prices,
     unit costs, gross output, expenditure; r (N) rents; C (N, K) real consumption; U (K)
     expected utility Ū^k; lam (N, K, J) productivity with externalities; E (N) final spending.
+    walras: residual of the market-clearing equation the numéraire replaced, checked after the
+    solve (Walras' law); ``converged`` is False if it exceeds ``WALRAS_TOL``.
     ``trade_shares(j)`` gives π^j (N, N) on demand (never stored for all j).
     """
 
@@ -52,6 +67,7 @@ class Equilibrium(eqx.Module):
     residual: Float[Array, ""]
     iterations: Array
     converged: Array
+    walras: Float[Array, ""] | None = None
 
     def trade_shares(self, j: int) -> Float[Array, "N N"]:
         """π^j_{nm}: share of destination n's spending on industry j bought from source m."""
@@ -60,8 +76,7 @@ class Equilibrium(eqx.Module):
     @property
     def city_price(self) -> Float[Array, " N"]:
         """P_n = Π_j (P^j_n / α^j)^{α^j}."""
-        a = self.params.alpha
-        return jnp.exp(jnp.sum(a * (jnp.log(self.P) - jnp.log(a)), axis=1))
+        return jnp.exp(city_log_price(jnp.log(self.P), self.params.alpha))
 
 
 def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 25) -> dict:
@@ -75,7 +90,9 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
         lL = jnp.log(f.L_fixed)
     lw = jnp.full((N, K), -jnp.log(jnp.sum(p.L_bar)))
     share_r = jnp.sum(p.alpha * (1.0 - p.beta)) / jnp.sum(p.alpha * p.beta)
+    share_r = jnp.where(share_r > 0, share_r, 0.1)  # without structures ln r = 0 below
     lr = jnp.log(share_r * jnp.sum(jnp.exp(lw + lL), axis=1) / f.H)
+    lr = jnp.where(has_structures(p), lr, 0.0)
     z = {"w": lw, "L": lL, "P": jnp.zeros((N, J)), "Y": jnp.zeros((N, J)), "r": lr}
 
     def price_sweep(_, lP):
@@ -85,7 +102,7 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
     lP = jax.lax.fori_loop(0, sweeps, price_sweep, z["P"])
     b = blocks({**z, "P": lP}, p, f, trade)
     E = b.E
-    Y0 = E[:, None] * p.alpha[None] / p.gamma[None]
+    Y0 = E[:, None] * (p.alpha[None] + 1.0 / J) / p.gamma[None]  # > 0 also where α^j = 0
 
     def sales_sweep(_, Y):
         X = Y @ p.io + E[:, None] * p.alpha[None]
@@ -97,13 +114,15 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
 
 def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> Equilibrium:
     b = blocks(z, p, f, trade)
+    walras = jax.lax.stop_gradient(dropped_equation(z, (p, f, trade)))
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
     U = gamma_fn(1.0 - 1.0 / p.nu) * jnp.sum((f.A * b.C) ** p.nu, axis=0) ** (1.0 / p.nu)
     return Equilibrium(
         w=w, L=L, Lkj=Lkj, P=jnp.exp(z["P"]), x=jnp.exp(b.lx), Y=Y, X=b.X, r=jnp.exp(z["r"]), C=b.C,
         U=U, lam=b.lam, E=b.E, chi=b.chi, z=z, params=p, fundamentals=f, trade=trade,
-        residual=sol.residual, iterations=sol.num_steps, converged=sol.converged,
+        residual=sol.residual, iterations=sol.num_steps, converged=sol.converged & (jnp.abs(walras) <= WALRAS_TOL),
+        walras=walras,
     )
 
 
@@ -112,6 +131,21 @@ def _solve(p, f, trade, z0, solver, max_steps):
     z0 = initial_guess(p, f, trade) if z0 is None else z0
     sol = root_find(residual, z0, (p, f, trade), solver=solver, max_steps=max_steps, throw=False)
     return _package(sol.value, sol, p, f, trade), sol
+
+
+def check_walras(eq: Equilibrium) -> None:
+    """Raise :class:`ConvergenceError` if the dropped equation (Walras' law) fails after a solve."""
+    if eq.walras is None or not is_concrete(eq.walras):
+        return
+    w = np.asarray(eq.walras)
+    if np.any(~(np.abs(w) <= WALRAS_TOL)):
+        bad = float(np.max(np.where(np.isfinite(w), np.abs(w), np.inf)))
+        raise ConvergenceError(
+            "sectoral-hubs equilibrium", bad, int(np.max(np.asarray(eq.iterations))), WALRAS_TOL,
+            "Walras' law check failed: the market-clearing equation replaced by the numéraire (structures of city 0; "
+            "labour of city 0, occupation 0 without structures) does not hold at the solution. The other equations "
+            "do not pin the solution down, e.g. a structures share 1 - beta so small that rents are unidentified",
+        )
 
 
 def solve_equilibrium(
@@ -142,7 +176,9 @@ def solve_equilibrium(
         raise ValueError(
             f"trade: kernels {trade.kernels.shape} and group (len {len(trade.group)}) do not match N={N}, J={J}"
         )
+    check_model(params, fundamentals, trade)
     eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps)
     if throw:
         check_solution(sol, "sectoral-hubs equilibrium (Newton-GMRES)", solver.atol)
+        check_walras(eq)
     return eq

@@ -14,7 +14,10 @@ $z = (\ln w^k_n, \ln L^k_n, \ln P^j_n, \ln Y^j_n, \ln r_n)$; with $λ$ from the 
 6. Fréchet location choice $L^k_n = L^k (A^k_n C^k_n)^ν / \sum_m (A^k_m C^k_m)^ν$,
    $C^k_n = (w^k_n + χ^k)/P_n$, $P_n = \prod_j (P^j_n/α^j)^{α^j}$                 → residual ``L``;
 7. numéraire $\sum_{n,k} w^k_n L^k_n = 1$, replacing the structures equation of city 0
-   (Walras' law makes one market-clearing equation redundant; the others imply it).
+   (Walras' law makes one market-clearing equation redundant; the others imply it). Without
+   structures (β^j = 1 for all j) rents are zero, the structures rows read ln r_n = 0, and the
+   numéraire replaces the labour equation of (city 0, occupation 0) instead. The dropped
+   equation is checked after every solve (:func:`dropped_equation`).
 
 Every residual is a log difference, so max |F| is a max relative error.
 """
@@ -56,6 +59,17 @@ class HubsBlocks(eqx.Module):
     lP_city: Float[Array, " N"]
 
 
+def has_structures(p: HubsParams) -> Array:
+    """True unless β^j = 1 for every industry (then nothing pays rents)."""
+    return jnp.any(p.beta < 1.0)
+
+
+def city_log_price(lP: Float[Array, "N J"], alpha: Float[Array, " J"]) -> Float[Array, " N"]:
+    """ln P_n = Σ_j α^j (ln P^j_n - ln α^j), with 0 ln 0 = 0 (goods with α^j = 0 drop out)."""
+    safe = jnp.where(alpha > 0, alpha, 1.0)
+    return jnp.sum(jnp.where(alpha > 0, alpha * (lP - jnp.log(safe)), 0.0), axis=1)
+
+
 def log_externality(lL: Float[Array, "N K"], p: HubsParams) -> Float[Array, "N K J"]:
     """ln(λ/λ̂) = τ^{R,kj} ln(L^k_n/L_n) + τ^{L,j} ln L_n (seed eq. 1)."""
     lLtot = jax.nn.logsumexp(lL, axis=1)
@@ -73,32 +87,51 @@ def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> HubsBl
     lx = log_cost_constant(p) + p.gamma * (p.beta * lomega + (1.0 - p.beta) * lr[:, None]) + lP @ p.io.T
     lP_model = log_price_index(lx, p.theta, trade)
     Y = jnp.exp(lY)
-    rents = jnp.exp(lr) * f.H
+    rents = jnp.where(has_structures(p), jnp.exp(lr), 0.0) * f.H
     chi = p.iota * jnp.sum(rents) / p.L_bar
     L = jnp.exp(lL)
     w = jnp.exp(lw)
     E = jnp.sum(L * (w + chi[None]), axis=1)
     X = Y @ p.io + E[:, None] * p.alpha[None]
     Y_demand = sales(lx, lP, X, p.theta, trade)
-    lP_city = jnp.sum(p.alpha * (lP - jnp.log(p.alpha)), axis=1)
+    lP_city = city_log_price(lP, p.alpha)
     C = (w + chi[None]) / jnp.exp(lP_city)[:, None]
     return HubsBlocks(jnp.exp(llam), varsigma, lx, lP_model, X, Y_demand, E, chi, C, lP_city)
+
+
+def _market_clearing(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks):
+    """Labour and structures residuals (all N K and N equations, none dropped)."""
+    Y = jnp.exp(z["Y"])
+    labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
+    r_w = jnp.log(labour) - z["w"] - z["L"]
+    struct = has_structures(p)
+    demand = Y @ ((1.0 - p.beta) * p.gamma)
+    r_r = jnp.where(struct, z["r"] + jnp.log(f.H) - jnp.log(jnp.where(struct, demand, 1.0)), z["r"])
+    return r_w, r_r
+
+
+def dropped_equation(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]) -> Array:
+    """Residual of the equation the numéraire replaced: structures market of city 0 (labour market of
+    city 0, occupation 0 without structures). Walras' law makes it hold at every solution of the
+    others; a value beyond rounding means the solve is wrong (e.g. β = 1 - 1e-13: ln r_0 unidentified)."""
+    p, f, trade = model
+    r_w, r_r = _market_clearing(z, p, f, blocks(z, p, f, trade))
+    return jnp.where(has_structures(p), r_r[0], r_w[0, 0])
 
 
 def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]) -> dict:
     """F(z) = 0 at the equilibrium; the pytree has the shapes of z (see module docstring)."""
     p, f, trade = model
     b = blocks(z, p, f, trade)
-    lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
-    Y = jnp.exp(lY)
-    labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
-    r_w = jnp.log(labour) - lw - lL
-    r_r = lr + jnp.log(f.H) - jnp.log(Y @ ((1.0 - p.beta) * p.gamma))
+    lL, lP, lY = z["L"], z["P"], z["Y"]
+    r_w, r_r = _market_clearing(z, p, f, b)
     # ln Σ w L = 0, weighted by sqrt(#unknowns): the nominal-scale direction of z touches
     # only this one equation, so unweighted it would be a singular value ~ 1/sqrt(n).
     n_unknowns = sum(v.size for v in z.values())
-    numeraire = jax.nn.logsumexp(lw + lL) * jnp.sqrt(float(n_unknowns))
-    r_r = r_r.at[0].set(numeraire)
+    numeraire = jax.nn.logsumexp(z["w"] + lL) * jnp.sqrt(float(n_unknowns))
+    struct = has_structures(p)
+    r_r = r_r.at[0].set(jnp.where(struct, numeraire, r_r[0]))
+    r_w = r_w.at[0, 0].set(jnp.where(struct, r_w[0, 0], numeraire))
     if f.L_fixed is None:
         v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
         r_L = lL - jnp.log(p.L_bar)[None] - v + jax.nn.logsumexp(v, axis=0)[None]

@@ -20,6 +20,7 @@ from ..core import (
     check_range,
     check_shape,
     check_sums_to_one,
+    is_concrete,
 )
 
 
@@ -71,15 +72,29 @@ class HubsParams(eqx.Module):
                             ("tau_R", (K, J)), ("tau_L", (J,)), ("iota", (K,)), ("nu", ()), ("epsilon", ())]:
             check_shape(name, getattr(self, name), shape)
         check_positive("theta", self.theta)
+        # ln P = c - ln(Σ K x^-θ)/θ: below ~0.1 the 1/θ overflows float64 prices
+        check_range("theta (trade elasticities below 0.1 overflow the EK price index)", self.theta, lo=0.1)
         check_range("nu", self.nu, lo=1.0 + 1e-9)
         check_positive("epsilon", self.epsilon)
-        check_not_equal("epsilon", self.epsilon, 1.0, tol=1e-9)
+        # the CES wage index raises to 1/(1-ε): within 1e-3 of 1 it overflows (use a Cobb-Douglas limit)
+        check_not_equal("epsilon (CES wage index divides by 1 - epsilon)", self.epsilon, 1.0, tol=1e-3)
         check_sums_to_one("alpha", self.alpha)
         check_range("gamma", self.gamma, 0.0, 1.0)
         check_positive("gamma", self.gamma)
         check_positive("io", self.io, strict=False)
         check_sums_to_one("gamma + io row sums", jnp.concatenate([self.gamma[:, None], self.io], 1), axis=1)
         check_range("beta", self.beta, 0.0, 1.0)
+        b = _concrete_or_none(self.beta)
+        if b is not None and not np.any(b > 0):
+            raise ValueError("beta: at least one industry must employ labour (beta > 0); with beta = 0 everywhere "
+                             "labour demand is zero and wages are undefined")
+        a, io = _concrete_or_none(self.alpha), _concrete_or_none(self.io)
+        if a is not None and io is not None:
+            no_demand = (a <= 0) & ~np.any(io > 0, axis=0)
+            if np.any(no_demand):
+                j = int(np.flatnonzero(no_demand)[0])
+                raise ValueError(f"alpha: industry {j} has alpha = 0 and no industry buys its output (io[:, {j}] = 0): "
+                                 "its sales would be zero and its log unknowns undefined")
         check_finite("tau_R", self.tau_R)
         check_finite("tau_L", self.tau_L)
         check_positive("L_bar", self.L_bar)
@@ -122,6 +137,10 @@ class Fundamentals(eqx.Module):
             check_positive("L_fixed", self.L_fixed)
 
 
+def _concrete_or_none(x):
+    return np.asarray(x) if is_concrete(x) else None
+
+
 class TradeCosts(eqx.Module):
     r"""Iceberg trade costs, stored as EK "resistance" kernels $K^g_{nm} = (κ^j_{nm})^{-θ^j}$.
 
@@ -145,6 +164,15 @@ class TradeCosts(eqx.Module):
         bad = [g for g in self.group if not -1 <= g < G]
         if bad:
             raise ValueError(f"group: kernel indices must lie in [-1, {G - 1}], got {bad}")
+        k = _concrete_or_none(self.kernels)
+        if k is not None:
+            for axis, what in ((2, "row {i} is all zero: destination {i} can buy from no source"),
+                               (1, "column {i} is all zero: source {i} can sell nowhere")):
+                empty = ~np.any(k > 0, axis=axis)
+                if np.any(empty):
+                    g, i = (int(v) for v in np.argwhere(empty)[0])
+                    raise ValueError(f"kernels: group {g}, " + what.format(i=i) + " (its prices or sales would be "
+                                     "0 or infinite; rule: every row and column of every kernel has a positive entry)")
 
     @classmethod
     def from_distance(cls, dist, delta, group, dbar=None) -> TradeCosts:
@@ -168,3 +196,15 @@ class TradeCosts(eqx.Module):
     @property
     def tradable(self) -> np.ndarray:
         return np.asarray(self.group) >= 0
+
+
+def check_model(p: HubsParams, f: Fundamentals, trade: TradeCosts) -> None:
+    """Rules that need parameters and fundamentals together (run by ``solve_equilibrium``)."""
+    if f.L_fixed is not None and is_concrete((f.L_fixed, p.L_bar)):
+        col, want = np.asarray(f.L_fixed).sum(0), np.asarray(p.L_bar)
+        bad = np.abs(col - want) > 1e-8 * np.abs(want)
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"Fundamentals.L_fixed: column {k} sums to {col[k]:.10g} but HubsParams.L_bar[{k}] = "
+                             f"{want[k]:.10g} (rule: sum over cities of L_fixed[:, k] equals L_bar[k])")
+    del trade

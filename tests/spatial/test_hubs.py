@@ -6,12 +6,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from econhubs.core import ConvergenceError, Newton
+from econhubs.core import GMRES, ConvergenceError, Newton
 from econhubs.spatial import Fundamentals, HubsParams, TradeCosts, hubs_residual, solve_equilibrium
 
 from _hubs_economies import small_economy
 
-TIGHT = Newton(atol=1e-12, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1, gmres_rtol_min=1e-4)
+TIGHT = Newton(atol=1e-12, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-4))
 
 
 @pytest.fixture(scope="module")

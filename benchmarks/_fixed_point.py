@@ -3,7 +3,7 @@ r"""Damped fixed-point iteration: the baseline every benchmark compares against.
 Iterates $y_{t+1} = (1-\delta)\,y_t + \delta\,G(y_t)$ until $\max|G(y_t) - y_t| \le$ ``tol``,
 inside ``lax.while_loop``. This is the algorithm of the CPRS-style Matlab codes (wage
 tâtonnement, price fixed points); it is here so benchmarks can run it in the same process,
-not as a recommended solver.
+not as a recommended solver. Benchmark-only (moved out of the package, issue 13).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 from jaxtyping import Array, PyTree
 
-from ._newton import RESULTS, _max_abs
-from ._root_find import Solution, check_solution
+from econhubs.core import RESULTS, Solution, check_solution
 
 
 class DampedFixedPoint(eqx.Module):
@@ -51,7 +50,7 @@ def fixed_point(
     def body(carry):
         y, _, k = carry
         gy = g(y, args)
-        err = _max_abs(jtu.tree_map(jnp.subtract, gy, y))
+        err = jnp.max(jnp.stack([jnp.max(jnp.abs(d)) for d in jtu.tree_leaves(jtu.tree_map(jnp.subtract, gy, y))]))
         y_new = jtu.tree_map(lambda a, b: (1.0 - solver.damping) * a + solver.damping * b, y, gy)
         return y_new, err, k + 1
 

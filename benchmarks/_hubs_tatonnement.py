@@ -5,26 +5,30 @@ $G(z) = z - F(z)$ is the classic update: wages by excess labour demand
 ($\ln w \leftarrow \ln(\sum_j ς β γ Y / L)$), employment by the Fréchet choice, prices by the
 EK price index, sales by the goods-market condition, rents by the structures condition;
 nominal variables are then rescaled so that Σ w L = 1. Damped, it is the baseline that
-``benchmarks/bench_hubs.py`` runs against Newton in the same process. Not a recommended solver.
+``benchmarks/bench_hubs.py`` runs against Newton in the same process. Not a recommended solver;
+benchmark-only (moved out of the package, issue 13).
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+from _fixed_point import DampedFixedPoint, fixed_point
 
-from ..core import DampedFixedPoint, Solution, fixed_point
-from ._hubs import residual
-from ._params import Fundamentals, HubsParams, TradeCosts
+from econhubs.core import Solution
+from econhubs.spatial import Fundamentals, HubsParams, TradeCosts
+from econhubs.spatial import hubs_residual as residual
 
 
 def _inner(z: dict, model, tol: float) -> dict:
     """Inner loops of the CPRS codes: prices, then sales, solved to ``tol`` at given w, L, r."""
     solver = DampedFixedPoint(damping=1.0, tol=tol, max_steps=10_000)
-    gP = lambda lP, a: lP - residual({**a[0], "P": lP}, a[1])["P"]
+    def gP(lP, a):
+        return lP - residual({**a[0], "P": lP}, a[1])["P"]
     lP = fixed_point(gP, z["P"], (z, model), solver=solver, throw=False).value
     z = {**z, "P": lP}
-    gY = lambda lY, a: lY - residual({**a[0], "Y": lY}, a[1])["Y"]
+    def gY(lY, a):
+        return lY - residual({**a[0], "Y": lY}, a[1])["Y"]
     lY = fixed_point(gY, z["Y"], (z, model), solver=solver, throw=False).value
     return {**z, "Y": lY}
 
