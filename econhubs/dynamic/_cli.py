@@ -33,42 +33,80 @@ GRIDS = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="econhubs tradeoff", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=OUT_DEFAULT, help=f"output folder for irf.png and solution.npz (default: {OUT_DEFAULT})")
+    ap = argparse.ArgumentParser(
+        prog="econhubs tradeoff", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--out", default=OUT_DEFAULT, help=f"output folder for irf.png and solution.npz (default: {OUT_DEFAULT})"
+    )
     ap.add_argument("--industries", type=int, default=2, choices=(1, 2, 3), help="number of industries I (default: 2)")
-    ap.add_argument("--calibration", choices=("default", "seed"), default="default",
-                    help="'default': the seed's values with theta = theta_LTV * omega = 0.44 * 0.045 = 0.02 "
-                         "(collateral-price feedback F = 0.58 < 1); 'seed': the seed's theta = 0.44 (F = 19.2: "
-                         "equilibrium selection needed, see --selection)")
+    ap.add_argument(
+        "--calibration",
+        choices=("default", "seed"),
+        default="default",
+        help="'default': the seed's values with theta = theta_LTV * omega = 0.44 * 0.045 = 0.02 "
+        "(collateral-price feedback F = 0.58 < 1); 'seed': the seed's theta = 0.44 (F = 19.2: "
+        "equilibrium selection needed, see --selection)",
+    )
     ap.add_argument("--theta", type=float, default=None, help="override the collateral parameter theta")
-    ap.add_argument("--collateral-price", choices=("market", "steady"), default="market",
-                    help="price at which capital is pledged: the market q (seed) or the steady-state q_ss "
-                         "(no same-period price feedback; well posed at the seed's theta) (default: market)")
-    ap.add_argument("--selection", choices=("slack_first", "bind_first"), default=None,
-                    help="equilibrium selection where both the slack and the binding branch solve a state: the "
-                         "high-price equilibrium or the self-fulfilling sudden stop (default: slack_first when "
-                         "F >= 1 somewhere, otherwise the smooth solve with guess-and-verify fallback)")
-    ap.add_argument("--sunspot", type=float, default=None, metavar="PI",
-                    help="sunspot selection: coordinate on the constrained equilibrium with probability PI where "
-                         "both exist (adds an i.i.d. two-state sunspot to the exogenous chain)")
+    ap.add_argument(
+        "--collateral-price",
+        choices=("market", "steady"),
+        default="market",
+        help="price at which capital is pledged: the market q (seed) or the steady-state q_ss "
+        "(no same-period price feedback; well posed at the seed's theta) (default: market)",
+    )
+    ap.add_argument(
+        "--selection",
+        choices=("slack_first", "bind_first"),
+        default=None,
+        help="equilibrium selection where both the slack and the binding branch solve a state: the "
+        "high-price equilibrium or the self-fulfilling sudden stop (default: slack_first when "
+        "F >= 1 somewhere, otherwise the smooth solve with guess-and-verify fallback)",
+    )
+    ap.add_argument(
+        "--sunspot",
+        type=float,
+        default=None,
+        metavar="PI",
+        help="sunspot selection: coordinate on the constrained equilibrium with probability PI where "
+        "both exist (adds an i.i.d. two-state sunspot to the exogenous chain)",
+    )
     ap.add_argument("--quick", action="store_true", help="coarser grid and fewer simulation draws (smoke test)")
     ap.add_argument("--fine", action="store_true", help="finer grid (1.5x the bond and capital points)")
     ap.add_argument("--nb", type=int, default=None, help="bond grid points (default: 30 for I = 1, 24 for I = 2)")
     ap.add_argument("--nk", type=int, default=None, help="capital grid points per free industry (default: 7 for I = 2)")
-    ap.add_argument("--bond-grid", type=float, nargs=2, metavar=("B_MIN", "B_MAX"), default=None,
-                    help="bond grid bounds (default: -1.25 and +0.1 times theta q_ss K_bar R_max)")
-    ap.add_argument("--fit-grid", action="store_true",
-                    help="fit the bond grid to the ergodic set by continuation (slow: several solves)")
-    ap.add_argument("--guess-verify", choices=("off", "on", "fallback"), default="fallback",
-                    help="per-state solve: smooth Newton only (off), both branches everywhere (on), or both "
-                         "branches where the smooth solve failed (fallback, default)")
+    ap.add_argument(
+        "--bond-grid",
+        type=float,
+        nargs=2,
+        metavar=("B_MIN", "B_MAX"),
+        default=None,
+        help="bond grid bounds (default: -1.25 and +0.1 times theta q_ss K_bar R_max)",
+    )
+    ap.add_argument(
+        "--fit-grid",
+        action="store_true",
+        help="fit the bond grid to the ergodic set by continuation (slow: several solves)",
+    )
+    ap.add_argument(
+        "--guess-verify",
+        choices=("off", "on", "fallback"),
+        default="fallback",
+        help="per-state solve: smooth Newton only (off), both branches everywhere (on), or both "
+        "branches where the smooth solve failed (fallback, default)",
+    )
     ap.add_argument("--max-iter", type=int, default=3000, help="maximum time-iteration sweeps (default: 3000)")
-    ap.add_argument("--regions", type=int, default=2000, help="simulated regions for the ergodic statistics (default: 2000)")
+    ap.add_argument(
+        "--regions", type=int, default=2000, help="simulated regions for the ergodic statistics (default: 2000)"
+    )
     ap.add_argument("--seed", type=int, default=0, help="random seed of the simulation and the IRF draws (default: 0)")
-    ap.add_argument("--allow-unconverged", action="store_true",
-                    help="write the outputs and exit 0 even if the solve did not converge or the simulation reaches "
-                         "the grid's edges (the failure is still printed)")
+    ap.add_argument(
+        "--allow-unconverged",
+        action="store_true",
+        help="write the outputs and exit 0 even if the solve did not converge or the simulation reaches "
+        "the grid's edges (the failure is still printed)",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     return ap
 
@@ -111,18 +149,29 @@ def main(argv: list[str] | None = None) -> int:
     selection = a.sunspot if a.sunspot is not None else a.selection
     if selection is None and F >= 1.0:
         selection = "slack_first"
-    print(f"econhubs tradeoff: I = {a.industries}, calibration {a.calibration}, theta = {float(p.theta):g}, collateral "
-          f"at the {a.collateral_price} price, grid {spec.n_points(a.industries)} states, collateral-price feedback "
-          f"F = theta*gamma*q_ss/c_ss = {F:.3g}" + (f", equilibrium selection: {selection}" if selection is not None
-                                                   else ""), flush=True)
+    print(
+        f"econhubs tradeoff: I = {a.industries}, calibration {a.calibration}, theta = {float(p.theta):g}, collateral "
+        f"at the {a.collateral_price} price, grid {spec.n_points(a.industries)} states, collateral-price feedback "
+        f"F = theta*gamma*q_ss/c_ss = {F:.3g}"
+        + (f", equilibrium selection: {selection}" if selection is not None else ""),
+        flush=True,
+    )
     gv = {"off": False, "on": True, "fallback": "fallback"}[a.guess_verify]
     bounds = "auto" if a.fit_grid else None
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            sol = solve_competitive(p, spec, verbose=not a.quiet, throw=False, b_bounds=bounds, guess_verify=gv,
-                                    selection=selection, max_iter=a.max_iter)
+            sol = solve_competitive(
+                p,
+                spec,
+                verbose=not a.quiet,
+                throw=False,
+                b_bounds=bounds,
+                guess_verify=gv,
+                selection=selection,
+                max_iter=a.max_iter,
+            )
     except ConvergenceError as e:
         print(f"FAILED: {e}")
         return 1
@@ -130,15 +179,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {x.message}")
     print(f"solved in {time.perf_counter() - t0:.1f}s: {sol.summary()}")
     fb = np.asarray(sol.feedback)
-    print(f"collateral-price feedback F by grid state: min {fb.min():.3g}, median {np.median(fb):.3g}, max {fb.max():.3g}; "
-          f"F >= 1 at {np.mean(fb >= 1):.1%} of states" + (
-              f"; states with two equilibria (last sweep): {float(sol.share_multiple):.1%}"
-              if sol.selection != "none" else ""))
+    print(
+        f"collateral-price feedback F by grid state: min {fb.min():.3g}, median {np.median(fb):.3g}, "
+        f"max {fb.max():.3g}; "
+        f"F >= 1 at {np.mean(fb >= 1):.1%} of states"
+        + (
+            f"; states with two equilibria (last sweep): {float(sol.share_multiple):.1%}"
+            if sol.selection != "none"
+            else ""
+        )
+    )
     ok = True
     if not bool(sol.converged):
-        what = "no selection yields an equilibrium on this grid" if selection is not None else "the solve did not converge"
-        ok = _fail(f"{what}: {int(sol.n_failed)} grid states without a solution, sup change "
-                   f"{float(sol.max_change):.3e} after {int(sol.iterations)} sweeps", a.allow_unconverged)
+        what = (
+            "no selection yields an equilibrium on this grid" if selection is not None else "the solve did not converge"
+        )
+        ok = _fail(
+            f"{what}: {int(sol.n_failed)} grid states without a solution, sup change "
+            f"{float(sol.max_change):.3e} after {int(sol.iterations)} sweeps",
+            a.allow_unconverged,
+        )
         if not ok:
             print("no output files written (use --allow-unconverged to write them anyway)")
             return 1
@@ -150,11 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     q_b = f"{float(sim['q'][bind].mean()):.4f}" if bind.any() else "n/a (never binds)"
     q_s = f"{float(sim['q'][~bind].mean()):.4f}" if (~bind).any() else "n/a (always binds)"
     print(f"Judd log10 Euler errors on simulated states: mean {ee['mean_log10']:.2f}, max {ee['max_log10']:.2f}")
-    print(f"ergodic binding share {bind.mean():.3f}; mean q binding {q_b} vs slack {q_s}; "
-          f"share of simulated states on the grid's edges {cov}")
+    print(
+        f"ergodic binding share {bind.mean():.3f}; mean q binding {q_b} vs slack {q_s}; "
+        f"share of simulated states on the grid's edges {cov}"
+    )
     if any(v > 0 for v in cov.values()):
-        ok = _fail(f"the simulation reaches the grid's edges {cov}: the statistics there are extrapolation; widen "
-                   "the grid (--bond-grid, --fit-grid)", a.allow_unconverged) and ok
+        ok = (
+            _fail(
+                f"the simulation reaches the grid's edges {cov}: the statistics there are extrapolation; widen "
+                "the grid (--bond-grid, --fit-grid)",
+                a.allow_unconverged,
+            )
+            and ok
+        )
         if not ok:
             print("no output files written (use --allow-unconverged to write them anyway)")
             return 1

@@ -17,10 +17,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import ConvergenceError, Newton
+from ._bounds import fit_bond_grid
 from ._grid import GridSpec, TradeoffGrid, make_grid
 from ._params import TradeoffParams, state_feedback, steady_state_price
-from ._residual import CE_REGIMES, SELECTIONS, CESelect, ce_euler_errors, ce_residual, decode, encode, full_capital
-from ._bounds import fit_bond_grid
+from ._residual import (
+    CE_REGIMES,
+    SELECTIONS,
+    CESelect,
+    ce_euler_errors,
+    ce_residual,
+    decode,
+    encode,
+    full_capital,
+)
 from ._solution import CESolution
 from ._time_iteration import TimeIteration, evaluate_on_grid, grid_points
 
@@ -38,12 +47,24 @@ def initial_policy(p: TradeoffParams, grid: TradeoffGrid) -> jax.Array:
 
 def _settings(p: TradeoffParams, opts: dict) -> TimeIteration:
     gv, sel = opts["guess_verify"], opts["selection"]
-    branches = "off" if not p.constrained else ("all" if (gv is True or sel is not None) else
-                                                 "fallback" if gv == "fallback" else "off")
-    return TimeIteration(tol=opts["tol"], max_iter=opts["max_iter"], damping=opts["damping"],
-                         newton=Newton(atol=1e-11, max_backtracks=10), newton_steps=20, chunk=opts["chunk"],
-                         branches=branches, regimes=CE_REGIMES, select=CESelect(prefer_bind=sel == "bind_first"),
-                         verbose=opts["verbose"], report_seconds=opts["report_seconds"])
+    branches = (
+        "off"
+        if not p.constrained
+        else ("all" if (gv is True or sel is not None) else "fallback" if gv == "fallback" else "off")
+    )
+    return TimeIteration(
+        tol=opts["tol"],
+        max_iter=opts["max_iter"],
+        damping=opts["damping"],
+        newton=Newton(atol=1e-11, max_backtracks=10),
+        newton_steps=20,
+        chunk=opts["chunk"],
+        branches=branches,
+        regimes=CE_REGIMES,
+        select=CESelect(prefer_bind=sel == "bind_first"),
+        verbose=opts["verbose"],
+        report_seconds=opts["report_seconds"],
+    )
 
 
 def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bounds=None):
@@ -58,14 +79,29 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bound
     full = grid.endog_shape + grid.exog_shape
     mb, mp = jnp.max(jnp.abs(bond)), jnp.max(jnp.abs(port))
     return CESolution(
-        params=p, grid=grid, spec=spec, policy=pol.reshape(full + (pol.shape[-1],)),
-        b_next=bp.reshape(full), k_next=full_capital(kp_free, p.K_bar).reshape(full + (-1,)),
-        q=q.reshape(full), mu=mu.reshape(full), c=c.reshape(full),
-        iterations=res.iterations, max_change=res.max_change, max_euler_error=jnp.maximum(mb, mp), max_bond_error=mb,
-        max_portfolio_error=mp, share_binding=jnp.mean(binding), share_floor=jnp.mean(c_raw < p.c_floor),
-        n_failed=res.n_failed, binding=binding.reshape(full), b_bounds=jnp.stack([grid.b[0], grid.b[-1]]),
-        feedback=state_feedback(p, q, c).reshape(full), n_multiple=res.n_multiple,
-        failed_per_sweep=res.failed_per_sweep, selection=opts["selection_name"] if ti.branches == "all" else "none",
+        params=p,
+        grid=grid,
+        spec=spec,
+        policy=pol.reshape(full + (pol.shape[-1],)),
+        b_next=bp.reshape(full),
+        k_next=full_capital(kp_free, p.K_bar).reshape(full + (-1,)),
+        q=q.reshape(full),
+        mu=mu.reshape(full),
+        c=c.reshape(full),
+        iterations=res.iterations,
+        max_change=res.max_change,
+        max_euler_error=jnp.maximum(mb, mp),
+        max_bond_error=mb,
+        max_portfolio_error=mp,
+        share_binding=jnp.mean(binding),
+        share_floor=jnp.mean(c_raw < p.c_floor),
+        n_failed=res.n_failed,
+        binding=binding.reshape(full),
+        b_bounds=jnp.stack([grid.b[0], grid.b[-1]]),
+        feedback=state_feedback(p, q, c).reshape(full),
+        n_multiple=res.n_multiple,
+        failed_per_sweep=res.failed_per_sweep,
+        selection=opts["selection_name"] if ti.branches == "all" else "none",
     )
 
 
@@ -102,7 +138,8 @@ def solve_competitive(
 
     params: one region, or a batch with a leading axis on every leaf (``stack_params``); a batch
     is solved in one vmapped call (the while loop runs until every region has converged).
-    tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if a region does not converge or any
+    tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if a region does not
+    converge (sup change > tol or a grid state without a solution in the last sweep) or any
     policy is not finite (NaN never leaves this function).
     initial: a previous solution on a grid of the same size to start from (continuation).
     b_bounds: (b_min, b_max) of the bond grid (per region for a batch: shape (n, 2)); overrides
@@ -129,18 +166,30 @@ def solve_competitive(
     pol0 = None if initial is None else initial.flat_policy()
     if guess_verify not in (True, False, "fallback"):
         raise ValueError(f"guess_verify: True, False or 'fallback', got {guess_verify!r}")
-    if selection is not None and not (selection in SELECTIONS or (isinstance(selection, (int, float))
-                                                                   and not isinstance(selection, bool)
-                                                                   and 0.0 <= selection <= 1.0)):
+    if selection is not None and not (
+        selection in SELECTIONS
+        or (isinstance(selection, (int, float)) and not isinstance(selection, bool) and 0.0 <= selection <= 1.0)
+    ):
         raise ValueError(f"selection: one of {SELECTIONS} or a sunspot probability in [0, 1], got {selection!r}")
-    sel_name = "slack_first" if selection is None else (selection if isinstance(selection, str) else
-                                                        f"sunspot (pi = {float(selection):g})")
+    sel_name = (
+        "slack_first"
+        if selection is None
+        else (selection if isinstance(selection, str) else f"sunspot (pi = {float(selection):g})")
+    )
     if selection is not None and not isinstance(selection, str):
         spec = dataclasses.replace(spec, sunspot=float(selection))
         selection = "sunspot"
-    opts = (("tol", tol), ("max_iter", max_iter), ("damping", damping), ("verbose", verbose),
-            ("report_seconds", report_seconds), ("guess_verify", guess_verify), ("selection", selection),
-            ("selection_name", sel_name), ("chunk", chunk))
+    opts = (
+        ("tol", tol),
+        ("max_iter", max_iter),
+        ("damping", damping),
+        ("verbose", verbose),
+        ("report_seconds", report_seconds),
+        ("guess_verify", guess_verify),
+        ("selection", selection),
+        ("selection_name", sel_name),
+        ("chunk", chunk),
+    )
     auto = isinstance(b_bounds, str)
     if auto and (b_bounds != "auto" or batched):
         raise ValueError("b_bounds: 'auto' (one region only), None or (b_min, b_max)")
@@ -154,20 +203,30 @@ def solve_competitive(
     finite = bool(np.all(np.isfinite(np.asarray(sol.policy)))) and bool(np.all(np.isfinite(np.asarray(sol.c))))
     change = np.asarray(sol.max_change)
     if not finite:
-        raise ConvergenceError("competitive equilibrium (time iteration)", float("nan"), int(np.max(sol.iterations)), tol,
-                               "non-finite policies: check parameters and grid bounds")
+        raise ConvergenceError(
+            "competitive equilibrium (time iteration)",
+            float("nan"),
+            int(np.max(sol.iterations)),
+            tol,
+            "non-finite policies: check parameters and grid bounds",
+        )
     nfail = np.asarray(sol.n_failed)
     if np.any(change > tol) or np.any(nfail > 0):
-        msg = (f"time iteration did not converge: stopped after {int(np.max(sol.iterations))} sweeps with "
-               f"{int(np.max(nfail))} grid states without a solution in the last sweep and sup change "
-               f"{np.max(change):.3e} (tol {tol:.1e}; +inf means failed states)")
+        msg = (
+            f"time iteration did not converge: stopped after {int(np.max(sol.iterations))} sweeps with "
+            f"{int(np.max(nfail))} grid states without a solution in the last sweep and sup change "
+            f"{np.max(change):.3e} (tol {tol:.1e}; +inf means failed states)"
+        )
         if throw:
-            raise ConvergenceError("competitive equilibrium (time iteration)", float(np.max(change)), int(np.max(sol.iterations)), tol, msg)
+            raise ConvergenceError(
+                "competitive equilibrium (time iteration)", float(np.max(change)), int(np.max(sol.iterations)), tol, msg
+            )
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
     if float(np.max(np.asarray(sol.share_floor))) > 0:
         warnings.warn(
             f"consumption floor active at {100 * float(np.max(sol.share_floor)):.2f}% of grid states "
             "(infeasible corners of the grid: raise b_min or check that the grid covers the ergodic set)",
-            RuntimeWarning, stacklevel=2,
+            RuntimeWarning,
+            stacklevel=2,
         )
     return sol

@@ -12,13 +12,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import atomic_write
-from ._solution import CESolution
 from ._simulate import simulate, simulate_ar1
+from ._solution import CESolution
 
 IRF_VARS = ("c", "q", "b", "k1", "eta")
 
 
-def impulse_response(sol: CESolution, key, *, industry: int = 0, size: float = -2.0, n_draws: int = 2000, T: int = 40, burn: int = 300) -> dict:
+def impulse_response(
+    sol: CESolution, key, *, industry: int = 0, size: float = -2.0, n_draws: int = 2000, T: int = 40, burn: int = 300
+) -> dict:
     """Average (shocked - baseline) paths of c, q, b, k_1 and eta; also the baseline means."""
     I = sol.n_industries
     if not 0 <= industry < I:
@@ -58,8 +60,13 @@ def plot_irf(irf: dict, path: str | None = None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    titles = {"c": "consumption (% dev.)", "q": "capital price q (% dev.)", "b": "bonds b (level dev.)",
-              "k1": "capital in industry 1 (level dev.)", "eta": "collateral multiplier eta (level dev.)"}
+    titles = {
+        "c": "consumption (% dev.)",
+        "q": "capital price q (% dev.)",
+        "b": "bonds b (level dev.)",
+        "k1": "capital in industry 1 (level dev.)",
+        "eta": "collateral multiplier eta (level dev.)",
+    }
     flat = {"k1": "k_1 fixed (one industry)", "eta": "eta = 0 (constraint never binds)"}
     keep, dropped = [], []
     for v in IRF_VARS:
@@ -79,11 +86,13 @@ def plot_irf(irf: dict, path: str | None = None):
         ax.axhline(0, color="grey", lw=0.5)
         ax.set_title(titles[v], fontsize=10)
         ax.set_xlabel("years after the shock")
-    for ax in axes.ravel()[len(keep):]:
+    for ax in axes.ravel()[len(keep) :]:
         ax.set_visible(False)
     note = f" (not shown: {'; '.join(dropped)})" if dropped else ""
-    fig.suptitle(f"Generalised IRF: {abs(irf['size']):g} s.d. adverse TFP shock to industry {irf['industry'] + 1}"
-                 + note, fontsize=10)
+    fig.suptitle(
+        f"Generalised IRF: {abs(irf['size']):g} s.d. adverse TFP shock to industry {irf['industry'] + 1}" + note,
+        fontsize=10,
+    )
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120))

@@ -17,7 +17,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import cell_table
-from ._residual import ce_euler_errors, consumption, decode, floor_consumption, full_capital
+from ._residual import (
+    ce_euler_errors,
+    consumption,
+    decode,
+    floor_consumption,
+    full_capital,
+)
 from ._solution import CESolution
 
 
@@ -49,7 +55,9 @@ def _chunked(f, xs, chunk: int):
     return jax.tree.map(lambda a: a.reshape((n,) + a.shape[2:]), out)
 
 
-def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=None, k0=None, e0=None, chunk: int = 1024):
+def simulate(
+    sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=None, k0=None, e0=None, chunk: int = 1024
+):
     """Simulate n_regions independent regions for T periods on the Markov chain.
 
     Returns a dict of arrays (n_regions, T[, ...]): b, k (I), e, c, q, mu, eta, binding, and
@@ -74,8 +82,18 @@ def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=No
             bond, port, c, _ = ce_euler_errors(y, (b, kf, e), p, g, table)
             bp, kp_free, q, mu, _ = decode(y, p, g.R[e])
             binding = mu > 1e-8
-            out = dict(b=b, k=full_capital(kf, p.K_bar), e=e, c=c, q=q, mu=mu, eta=mu * c ** (-p.gamma),
-                       binding=binding & p.constrained, euler_bond=bond, euler_port=port)
+            out = dict(
+                b=b,
+                k=full_capital(kf, p.K_bar),
+                e=e,
+                c=c,
+                q=q,
+                mu=mu,
+                eta=mu * c ** (-p.gamma),
+                binding=binding & p.constrained,
+                euler_bond=bond,
+                euler_port=port,
+            )
             e_next = jnp.minimum(jnp.searchsorted(cumP[e], u), n_e - 1).astype(jnp.int32)
             nxt = _next_endog(g, bp, kp_free)
             return (nxt[0], nxt[1:I], e_next), out

@@ -44,14 +44,22 @@ def map_states(f: Callable, xs, chunk: int):
 def solve_state(residual: Callable, newton: Newton, steps: int, regime, y0, point, params, grid, table):
     """One state's Newton solve on the smooth residual (regime None) or on one branch: (y, converged)."""
     kw = {} if regime is None else {"regime": regime}
-    sol = root_find(lambda y, a: residual(y, a[0], a[2], a[3], a[1], **kw), y0, (point, table, params, grid),
-                    solver=newton, max_steps=steps, has_aux=True, throw=False)
+    sol = root_find(
+        lambda y, a: residual(y, a[0], a[2], a[3], a[1], **kw),
+        y0,
+        (point, table, params, grid),
+        solver=newton,
+        max_steps=steps,
+        has_aux=True,
+        throw=False,
+    )
     return sol.value, sol.converged
 
 
 def _branches(ti, residual, y0, point, params, grid, table):
-    vals, oks = zip(*(solve_state(residual, ti.newton, ti.newton_steps, r, y0, point, params, grid, table)
-                      for r in ti.regimes))
+    vals, oks = zip(
+        *(solve_state(residual, ti.newton, ti.newton_steps, r, y0, point, params, grid, table) for r in ti.regimes)
+    )
     out = ti.select(y0, list(vals), list(oks), point, grid)
     return out if len(out) == 3 else (*out, jnp.array(False))
 
@@ -62,12 +70,16 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
     table = grid.policy_table(pol)
     n = pol.shape[0]
     if ti.branches == "all":
-        new, ok, mult = map_states(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table), (pol, pts),
-                                   ti.chunk)
+        new, ok, mult = map_states(
+            lambda y, pt: _branches(ti, residual, y, pt, params, grid, table), (pol, pts), ti.chunk
+        )
         n_mult = jnp.sum(mult)
     else:
-        new, ok = map_states(lambda y, pt: solve_state(residual, ti.newton, ti.newton_steps, None, y, pt, params,
-                                                       grid, table), (pol, pts), ti.chunk)
+        new, ok = map_states(
+            lambda y, pt: solve_state(residual, ti.newton, ti.newton_steps, None, y, pt, params, grid, table),
+            (pol, pts),
+            ti.chunk,
+        )
         n_mult = jnp.array(0)
     if ti.branches == "fallback":
         n_gather = min(n, max(64, n // 16))
@@ -76,7 +88,9 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
             idx = jnp.nonzero(~ok, size=n_gather, fill_value=n)[0]
             safe = jnp.minimum(idx, n - 1)
             sub = jax.tree.map(lambda a: a[safe], pts)
-            new_b, ok_b, m_b = jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table))(pol[safe], sub)
+            new_b, ok_b, m_b = jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table))(
+                pol[safe], sub
+            )
             valid = idx < n
             return (new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop"), jnp.sum(m_b & valid))
 
@@ -108,8 +122,14 @@ def polish(residual: Callable, pol, params, grid: TradeoffGrid, newton: Newton, 
     def apply(lu, v):
         return jax.vmap(lambda a, b, c: jax.scipy.linalg.lu_solve((a, b), c))(*lu, v)
 
-    gmres = GMRES(restart=60, max_restarts=20, rtol=0.1, rtol_min=1e-8, forcing=0.1,
-                  preconditioner=FunctionPreconditioner(blocks, apply))
+    gmres = GMRES(
+        restart=60,
+        max_restarts=20,
+        rtol=0.1,
+        rtol_min=1e-8,
+        forcing=0.1,
+        preconditioner=FunctionPreconditioner(blocks, apply),
+    )
     solver = Newton(atol=newton.atol, linear=gmres, max_backtracks=10)
     sol = root_find(G, pol, None, solver=solver, max_steps=max_steps, has_aux=True, throw=False)
     return jnp.where(sol.converged, sol.value, pol)

@@ -31,7 +31,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
 from ..core import Newton
-from ._grid import TradeoffGrid, grid_points as grid_points
+from ._grid import TradeoffGrid
+from ._grid import grid_points as grid_points
 from ._sweep import polish, sweep
 
 
@@ -62,8 +63,10 @@ class _Progress:
             d = float(jnp.max(diff))
             nf = int(jnp.max(nfail))
             change = f"{d:.3e}" if nf == 0 else f"undefined ({nf} states without a solution)"
-            print(f"  time iteration sweep {it:6d}: sup|policy change| = {change}, failed Newton solves = {nf}",
-                  flush=True)
+            print(
+                f"  time iteration sweep {it:6d}: sup|policy change| = {change}, failed Newton solves = {nf}",
+                flush=True,
+            )
 
 
 def extrapolate(new, d, dprev, lam_prev, it, nfail, every: int):
@@ -133,16 +136,25 @@ class TimeIteration(eqx.Module):
             return jax.lax.while_loop(lambda c: (c[0] < self.max_iter) & (c[2] > stop_at), body, carry)
 
         zero = jnp.array(0)
-        carry = (zero, pol0, jnp.array(jnp.inf), zero, zero, jnp.zeros_like(pol0), jnp.array(0.0),
-                 jnp.full((self.max_iter,), -1, jnp.int32))
+        carry = (
+            zero,
+            pol0,
+            jnp.array(jnp.inf),
+            zero,
+            zero,
+            jnp.zeros_like(pol0),
+            jnp.array(0.0),
+            jnp.full((self.max_iter,), -1, jnp.int32),
+        )
         if self.polish_below is not None and self.polish_below > self.tol:
             carry = run(self.polish_below, carry)
             polished = polish(residual, carry[1], params, grid, self.newton)
             pol = jnp.where(jnp.all(jnp.isfinite(polished)), polished, carry[1])
             carry = (carry[0], pol, jnp.array(jnp.inf)) + carry[3:]
         it, pol, diff, nfail, nmult, _, _, hist = run(self.tol, carry)
-        return TIResult(policy=pol, iterations=it, max_change=diff, n_failed=nfail, n_multiple=nmult,
-                        failed_per_sweep=hist)
+        return TIResult(
+            policy=pol, iterations=it, max_change=diff, n_failed=nfail, n_multiple=nmult, failed_per_sweep=hist
+        )
 
 
 def time_iteration(residual: Callable, pol0, params, grid: TradeoffGrid, **settings):

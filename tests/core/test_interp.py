@@ -17,7 +17,9 @@ def test_matches_scipy_and_is_exact_on_multilinear():
     X, Y = np.meshgrid(gx, gy, indexing="ij")
     f = 1 + 2 * X - 3 * Y + 0.5 * X * Y
     x = jnp.array([1.7, 3.0])  # outside the grid: linear extrapolation stays exact for bilinear f
-    np.testing.assert_allclose(float(interp((jnp.array(gx), jnp.array(gy)), jnp.array(f), x)), 1 + 3.4 - 9 + 2.55, atol=1e-12)
+    np.testing.assert_allclose(
+        float(interp((jnp.array(gx), jnp.array(gy)), jnp.array(f), x)), 1 + 3.4 - 9 + 2.55, atol=1e-12
+    )
 
 
 def test_gradient_trailing_axes_and_clamping():
@@ -64,5 +66,6 @@ def test_cubic_matches_scipy_hermite_and_is_exact_on_quadratics():
     outside = jnp.array([1.0, 1.5])  # order-3 dimension extrapolates linearly from the edge cell
     kk = np.array([gk[-2], gk[-1]])
     fk = 1 + 1.0 - 2 * kk + 3 * kk**2 + 1.0 * kk
-    np.testing.assert_allclose(float(tab(outside)[0]), fk[1] + (fk[1] - fk[0]) * (1.5 - gk[-1]) / (gk[-1] - gk[-2]),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        float(tab(outside)[0]), fk[1] + (fk[1] - fk[0]) * (1.5 - gk[-1]) / (gk[-1] - gk[-2]), atol=1e-12
+    )

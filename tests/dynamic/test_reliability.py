@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from econhubs.core import ConvergenceError
-from econhubs.dynamic import GridSpec, TimeIteration, ce_residual, default_params, make_grid, plot_irf, solve_competitive
+from econhubs.dynamic import (
+    GridSpec,
+    TimeIteration,
+    ce_residual,
+    default_params,
+    make_grid,
+    plot_irf,
+    solve_competitive,
+)
 from econhubs.dynamic._cli import _parser, main
 from econhubs.dynamic._competitive import initial_policy
 
@@ -20,7 +28,8 @@ def test_sweeps_with_failed_states_report_infinite_change():
     p = default_params(1)
     grid = make_grid(p, SMALL)
     r = TimeIteration(max_iter=3, newton_steps=1, polish_below=None, accelerate=0)(
-        ce_residual, initial_policy(p, grid), p, grid)
+        ce_residual, initial_policy(p, grid), p, grid
+    )
     assert int(r.n_failed) > 0 and np.isinf(float(r.max_change))
     hist = np.asarray(r.failed_per_sweep)
     assert np.all(hist[:3] > 0) and hist.shape == (3,)
@@ -52,8 +61,13 @@ def test_every_tradeoff_option_has_help_and_out_states_its_default():
 def _fake_irf(I, eta_zero):
     t = np.arange(10.0)
     z = np.zeros(10)
-    irf = {"c": -0.01 * np.exp(-t / 3), "q": -0.02 * np.exp(-t / 3), "b": -0.001 * t, "k1": z if I == 1 else 0.01 + z,
-           "eta": z if eta_zero else 0.1 * np.exp(-t)}
+    irf = {
+        "c": -0.01 * np.exp(-t / 3),
+        "q": -0.02 * np.exp(-t / 3),
+        "b": -0.001 * t,
+        "k1": z if I == 1 else 0.01 + z,
+        "eta": z if eta_zero else 0.1 * np.exp(-t),
+    }
     base = {"c": 1.0 + z, "q": 6.0 + z, "b": -0.1 + z, "k1": 1.0 + z, "eta": z if eta_zero else 0.2 + z}
     return {"irf": irf, "baseline": base, "industry": 0, "size": -2.0, "n_industries": I}
 
