@@ -133,8 +133,9 @@ def validate(p: TradeoffParams) -> None:
                 f"collateral-price feedback theta*gamma*q_ss/c_ss = {fb:.3g} >= 1: where the constraint binds, "
                 "more debt raises consumption, the price of capital and the limit itself (the 'perverse' branch; "
                 "Schmitt-Grohe and Uribe 2021), so binding states are unstable and a stationary equilibrium with a "
-                "binding constraint may not exist on any bond grid (docs/tradeoff.md: 'Existence at the slides' "
-                "calibration'); lower theta or gamma to get an occasionally binding constraint",
+                "binding constraint may not exist on any bond grid, or several may (docs/tradeoff.md, 'Default "
+                "calibration'); choose an equilibrium selection (solve_competitive(..., selection=...)), value "
+                "collateral at q_ss (collateral_price='steady') or use the default theta = 0.02",
                 RuntimeWarning,
                 stacklevel=3,
             )

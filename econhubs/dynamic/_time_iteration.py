@@ -129,7 +129,7 @@ class TimeIteration(eqx.Module):
                 lam = lam_prev
             if self.verbose:
                 jax.debug.callback(progress, it + 1, diff, nfail)
-            hist = hist.at[jnp.minimum(it, self.max_iter - 1)].set(nfail.astype(jnp.int32))
+            hist = hist.at[jnp.minimum(it, hist.shape[0] - 1)].set(nfail.astype(jnp.int32))
             return it + 1, new, diff, nfail, out.n_multiple, d, lam, hist
 
         def run(stop_at, carry):
