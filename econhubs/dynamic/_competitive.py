@@ -45,7 +45,7 @@ def initial_policy(p: TradeoffParams, grid: TradeoffGrid) -> jax.Array:
     return encode(bp, k, q, jnp.zeros_like(b), p, R)
 
 
-def _settings(p: TradeoffParams, opts: dict) -> TimeIteration:
+def _settings(p: TradeoffParams, opts: dict, prefer_bind) -> TimeIteration:
     gv, sel = opts["guess_verify"], opts["selection"]
     branches = (
         "off"
@@ -61,16 +61,16 @@ def _settings(p: TradeoffParams, opts: dict) -> TimeIteration:
         chunk=opts["chunk"],
         branches=branches,
         regimes=CE_REGIMES,
-        select=CESelect(prefer_bind=sel == "bind_first"),
+        select=CESelect(prefer_bind=prefer_bind),
         verbose=opts["verbose"],
         report_seconds=opts["report_seconds"],
     )
 
 
-def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bounds=None):
+def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bounds=None, prefer_bind=False):
     grid = make_grid(p, spec, b_bounds)
     pol0 = initial_policy(p, grid) if pol0 is None else pol0
-    ti = _settings(p, opts)
+    ti = _settings(p, opts, prefer_bind)
     res = ti(ce_residual, pol0, p, grid)
     pol = res.policy
     bond, port, c, c_raw = evaluate_on_grid(ce_euler_errors, pol, p, grid)
@@ -101,16 +101,16 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bound
         feedback=state_feedback(p, q, c).reshape(full),
         n_multiple=res.n_multiple,
         failed_per_sweep=res.failed_per_sweep,
-        selection=opts["selection_name"] if ti.branches == "all" else "none",
     )
 
 
 @eqx.filter_jit
-def _call(params, spec, opts, pol0, b_bounds, batched):
+def _call(params, spec, opts, pol0, b_bounds, batched, prefer_bind=None):
     opts = dict(opts)
+    bind = jnp.asarray(False) if prefer_bind is None else prefer_bind  # traced: one compile for both selections
 
     def fn(p, y0, bb):
-        return _solve_one(p, spec, opts, y0, bb)
+        return _solve_one(p, spec, opts, y0, bb, bind)
 
     if batched:
         fn = jax.vmap(fn, in_axes=(0, None if pol0 is None else 0, None if b_bounds is None else 0))
@@ -176,9 +176,13 @@ def solve_competitive(
         if selection is None
         else (selection if isinstance(selection, str) else f"sunspot (pi = {float(selection):g})")
     )
+    bind = jnp.asarray(selection == "bind_first")
     if selection is not None and not isinstance(selection, str):
         spec = dataclasses.replace(spec, sunspot=float(selection))
         selection = "sunspot"
+    elif selection is not None:
+        selection = "explicit"  # slack_first / bind_first share one compiled solve (bind is traced)
+    both = params.constrained and (guess_verify is True or selection is not None)
     opts = (
         ("tol", tol),
         ("max_iter", max_iter),
@@ -187,7 +191,6 @@ def solve_competitive(
         ("report_seconds", report_seconds),
         ("guess_verify", guess_verify),
         ("selection", selection),
-        ("selection_name", sel_name),
         ("chunk", chunk),
     )
     auto = isinstance(b_bounds, str)
@@ -196,10 +199,13 @@ def solve_competitive(
     bb = None if (b_bounds is None or auto) else jnp.asarray(b_bounds, float)
     if bb is not None and not (bb.shape[-1:] == (2,) and bool(jnp.all(bb[..., 0] < bb[..., 1]))):
         raise ValueError(f"b_bounds: need (b_min, b_max) with b_min < b_max, got {b_bounds}")
-    sol = _call(params, spec, opts, pol0, bb, batched)
+    sol = _call(params, spec, opts, pol0, bb, batched, bind)
     if auto:
         round_opts = tuple((k, min(max_iter, 800) if k == "max_iter" else v) for k, v in opts)  # more: failed
-        sol, _ = fit_bond_grid(lambda b, y0: _call(params, spec, round_opts, y0, b, False), sol, verbose=verbose)
+        sol, _ = fit_bond_grid(
+            lambda b, y0: _call(params, spec, round_opts, y0, b, False, bind), sol, verbose=verbose
+        )
+    sol = dataclasses.replace(sol, selection=sel_name if both else "none")
     finite = bool(np.all(np.isfinite(np.asarray(sol.policy)))) and bool(np.all(np.isfinite(np.asarray(sol.c))))
     change = np.asarray(sol.max_change)
     if not finite:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 from ..core import interp
 from ._grid import TradeoffGrid
@@ -178,7 +178,7 @@ class CESelect(eqx.Module):
     ("slack_first": the high-price equilibrium). Returns (y, ok, multiple).
     """
 
-    prefer_bind: bool = eqx.field(static=True, default=False)
+    prefer_bind: bool | Bool[Array, ""] = False
 
     def __call__(self, y0, values, converged, point=None, grid=None):
         (ys, yb), (cs, cb) = values, converged

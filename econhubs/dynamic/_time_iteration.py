@@ -28,6 +28,7 @@ from collections.abc import Callable
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ..core import Newton
@@ -57,11 +58,11 @@ class _Progress:
 
     def __call__(self, it, diff, nfail):
         now = time.monotonic()
-        it = int(jnp.max(it))
+        it = int(np.max(it))
         if it == 1 or now - self.last >= self.every:
             self.last = now
-            d = float(jnp.max(diff))
-            nf = int(jnp.max(nfail))
+            d = float(np.max(diff))
+            nf = int(np.max(nfail))
             change = f"{d:.3e}" if nf == 0 else f"undefined ({nf} states without a solution)"
             print(
                 f"  time iteration sweep {it:6d}: sup|policy change| = {change}, failed Newton solves = {nf}",
