@@ -57,8 +57,11 @@ def solve_state(residual: Callable, newton: Newton, steps: int, regime, y0, poin
 
 
 def _branches(ti, residual, y0, point, params, grid, table):
+    """Each smooth branch solved from y0 (``ti.branch_steps`` Newton steps, ``ti.branch_backtracks`` halvings),
+    then ``ti.select``."""
+    newton = eqx.tree_at(lambda n: n.max_backtracks, ti.newton, ti.branch_backtracks)
     vals, oks = zip(
-        *(solve_state(residual, ti.newton, ti.newton_steps, r, y0, point, params, grid, table) for r in ti.regimes)
+        *(solve_state(residual, newton, ti.branch_steps, r, y0, point, params, grid, table) for r in ti.regimes)
     )
     out = ti.select(y0, list(vals), list(oks), point, grid)
     return out if len(out) == 3 else (*out, jnp.array(False))

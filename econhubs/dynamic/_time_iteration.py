@@ -85,7 +85,8 @@ class TimeIteration(eqx.Module):
     ``(residual, pol0, params, grid)`` to get a :class:`TIResult`. Pure JAX (jit/vmap-able).
 
     tol: sup-norm policy change at which to stop. max_iter: sweeps. damping: Y += damping (T(Y) - Y).
-    newton, newton_steps: the per-state solver. chunk: states per ``lax.map`` chunk.
+    newton, newton_steps: the per-state solver; branch_steps, branch_backtracks: its steps and step
+    halvings on the smooth branches (more patient: near the kink of last iterate's policies). chunk: states per ``lax.map`` chunk.
     accelerate: extrapolate every this many sweeps (0: off). polish_below: sweep change below which the
     collocation system is polished once (None: off). branches: "off" (one smooth solve per state),
     "all" (every state solved on each of ``regimes`` and ``select`` picks) or "fallback" (branches
@@ -98,6 +99,8 @@ class TimeIteration(eqx.Module):
     damping: float = 1.0
     newton: Newton = Newton(atol=1e-11, max_backtracks=10)
     newton_steps: int = 20
+    branch_steps: int = 40
+    branch_backtracks: int = 30
     chunk: int = 512
     accelerate: int = 10
     polish_below: float | None = 1e-3
