@@ -18,7 +18,8 @@ def test_selection_modes_give_different_valid_equilibria():
     assert float(collateral_feedback(p)) > 1.0
     spec = GridSpec(n_b=12, n_z=1, n_R=1, b_lo_mult=LO, b_hi_mult=0.2)
     # damping 0.5: undamped sweeps cycle on the high-price branch; one compiled solve serves both selections
-    sols = {s: solve_competitive(p, spec, selection=s, max_iter=600, damping=0.5) for s in ("slack_first", "bind_first")}
+    kw = dict(max_iter=600, damping=0.5)
+    sols = {s: solve_competitive(p, spec, selection=s, **kw) for s in ("slack_first", "bind_first")}
     for name, sol in sols.items():
         assert sol.selection == name and bool(sol.converged)
         assert float(sol.max_euler_error) < 1e-8
