@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
         help="per-state solve: smooth Newton only (off), both branches everywhere (on), or both "
         "branches where the smooth solve failed (fallback, default)",
     )
+    ap.add_argument(
+        "--damping",
+        type=float,
+        default=1.0,
+        help="time-iteration damping Y += damping (T(Y) - Y); 0.5 helps where F >= 1 (default: 1.0)",
+    )
     ap.add_argument("--max-iter", type=int, default=3000, help="maximum time-iteration sweeps (default: 3000)")
     ap.add_argument(
         "--regions", type=int, default=2000, help="simulated regions for the ergodic statistics (default: 2000)"
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 guess_verify=gv,
                 selection=selection,
                 max_iter=a.max_iter,
+                damping=a.damping,
             )
     except ConvergenceError as e:
         print(f"FAILED: {e}")
