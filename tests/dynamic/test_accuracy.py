@@ -41,8 +41,11 @@ def test_one_industry_binding_default_judd(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("ECONHUBS_LONG_TESTS"), reason="I = 2 default grid (4,536 states) takes minutes "
-                    "on 2 cores, beyond this issue's test budget; set ECONHUBS_LONG_TESTS=1 (docs/tradeoff.md, 'Accuracy')")
+@pytest.mark.skipif(
+    not os.environ.get("ECONHUBS_LONG_TESTS"),
+    reason="I = 2 default grid (4,536 states) takes minutes on 2 cores, beyond this issue's test budget; "
+    "set ECONHUBS_LONG_TESTS=1 (docs/tradeoff.md, 'Accuracy')",
+)
 def test_two_industries_binding_default_judd():
     """I = 2 on the CLI's default grid (docs/tradeoff.md, 'Accuracy')."""
     from econhubs.dynamic._cli import GRIDS
