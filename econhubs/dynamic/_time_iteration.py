@@ -86,12 +86,14 @@ class TimeIteration(eqx.Module):
 
     tol: sup-norm policy change at which to stop. max_iter: sweeps. damping: Y += damping (T(Y) - Y).
     newton, newton_steps: the per-state solver; branch_steps, branch_backtracks: its steps and step
-    halvings on the smooth branches (more patient: near the kink of last iterate's policies). chunk: states per ``lax.map`` chunk.
-    accelerate: extrapolate every this many sweeps (0: off). polish_below: sweep change below which the
-    collocation system is polished once (None: off). branches: "off" (one smooth solve per state),
-    "all" (every state solved on each of ``regimes`` and ``select`` picks) or "fallback" (branches
-    only at the states where the smooth solve failed, gathered). select(y0, values, converged, point,
-    grid) -> (y, ok, multiple). verbose: progress lines (first sweep, then every ``report_seconds``).
+    halvings on the smooth branches (more patient: near the kink of last iterate's policies).
+    chunk: states per ``lax.map`` chunk. accelerate: extrapolate every this many sweeps (0: off).
+    polish_below: sweep change below which the collocation system is polished once (None: off).
+    branches: "off" (one smooth solve per state), "all" (every state solved on each of ``regimes``
+    and ``select`` picks) or "fallback" (branches only where the smooth solve failed, gathered).
+    select(y0, values, converged, point, grid) -> (y, ok, multiple). stall_sweeps: stop, unconverged,
+    after this many consecutive sweeps with failed states (no equilibrium on this grid).
+    verbose: progress lines (the first sweep, then every ``report_seconds``).
     """
 
     tol: float = 1e-8
@@ -107,6 +109,7 @@ class TimeIteration(eqx.Module):
     branches: str = "off"
     regimes: tuple | None = None
     select: Callable | None = None
+    stall_sweeps: int = 300
     verbose: bool = False
     report_seconds: float = 2.0
 
@@ -120,7 +123,7 @@ class TimeIteration(eqx.Module):
         progress = _Progress(self.report_seconds)
 
         def body(carry):
-            it, pol, _, _, _, dprev, lam_prev, hist = carry
+            it, pol, _, _, _, dprev, lam_prev, hist, streak = carry
             out = sweep(self, residual, pol, params, grid)
             new = pol + self.damping * (out.policy - pol)
             nfail = jnp.sum(~out.ok)
@@ -134,10 +137,14 @@ class TimeIteration(eqx.Module):
             if self.verbose:
                 jax.debug.callback(progress, it + 1, diff, nfail)
             hist = hist.at[jnp.minimum(it, hist.shape[0] - 1)].set(nfail.astype(jnp.int32))
-            return it + 1, new, diff, nfail, out.n_multiple, d, lam, hist
+            streak = jnp.where(nfail > 0, streak + 1, 0)
+            return it + 1, new, diff, nfail, out.n_multiple, d, lam, hist, streak
 
         def run(stop_at, carry):
-            return jax.lax.while_loop(lambda c: (c[0] < self.max_iter) & (c[2] > stop_at), body, carry)
+            def cond(c):
+                return (c[0] < self.max_iter) & (c[2] > stop_at) & (c[8] < self.stall_sweeps)
+
+            return jax.lax.while_loop(cond, body, carry)
 
         zero = jnp.array(0)
         carry = (
@@ -148,14 +155,15 @@ class TimeIteration(eqx.Module):
             zero,
             jnp.zeros_like(pol0),
             jnp.array(0.0),
-            jnp.full((self.max_iter,), -1, jnp.int32),
+            jnp.full((self.max_iter if isinstance(self.max_iter, int) else 1,), -1, jnp.int32),  # traced: no history
+            zero,
         )
         if self.polish_below is not None and self.polish_below > self.tol:
             carry = run(self.polish_below, carry)
             polished = polish(residual, carry[1], params, grid, self.newton)
             pol = jnp.where(jnp.all(jnp.isfinite(polished)), polished, carry[1])
             carry = (carry[0], pol, jnp.array(jnp.inf)) + carry[3:]
-        it, pol, diff, nfail, nmult, _, _, hist = run(self.tol, carry)
+        it, pol, diff, nfail, nmult, _, _, hist, _ = run(self.tol, carry)
         return TIResult(
             policy=pol, iterations=it, max_change=diff, n_failed=nfail, n_multiple=nmult, failed_per_sweep=hist
         )
