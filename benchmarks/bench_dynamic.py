@@ -4,10 +4,13 @@ Model: ``default_params(2)`` (I = 2 industries), grids ``GridSpec(n_b, n_k, n_z,
 n_b x n_k x n_z^2 x n_R states. One sweep = every state's (I+1)-equation Newton solve of
 ``ce_residual`` against the previous iterate (damped Newton, atol 1e-11 on max |F|, at most 20
 steps, Armijo backtracking with at most 10 halvings: the settings ``solve_competitive`` uses).
-Two sweep variants:
+Sweep variants (the JAX side is ``TimeIteration``: one interpolation table per sweep, states in
+``lax.map`` chunks of 512; grids multilinear, ``order_k=1``, as the NumPy baseline):
   * "smooth": ``time_iteration(..., regimes=None)``, one solve on the positive-part decoding of s;
   * "guess-and-verify": ``regimes=CE_REGIMES, select=ce_select`` (one solve on the slack branch,
-    one on the binding branch, keep the valid one), the sweep ``solve_competitive`` uses.
+    one on the binding branch, keep the valid one);
+  * "smooth, float32 LU": the smooth sweep with ``Newton(linear=DenseLU(dtype=float32))`` (Jacobian and LU
+    in float32, residual, line search and stopping test in float64).
 
   * JAX: ``time_iteration(ce_residual, ..., max_iter=1, tol=0, polish_below=None, accelerate=0)``
     (vmapped per-state Newton with autodiff Jacobians), AOT-compiled once per grid and variant
