@@ -4,10 +4,13 @@ Model: ``default_params(2)`` (I = 2 industries), grids ``GridSpec(n_b, n_k, n_z,
 n_b x n_k x n_z^2 x n_R states. One sweep = every state's (I+1)-equation Newton solve of
 ``ce_residual`` against the previous iterate (damped Newton, atol 1e-11 on max |F|, at most 20
 steps, Armijo backtracking with at most 10 halvings: the settings ``solve_competitive`` uses).
-Two sweep variants:
+Sweep variants (the JAX side is ``TimeIteration``: one interpolation table per sweep, states in
+``lax.map`` chunks of 512; grids multilinear, ``order_k=1``, as the NumPy baseline):
   * "smooth": ``time_iteration(..., regimes=None)``, one solve on the positive-part decoding of s;
   * "guess-and-verify": ``regimes=CE_REGIMES, select=ce_select`` (one solve on the slack branch,
-    one on the binding branch, keep the valid one), the sweep ``solve_competitive`` uses.
+    one on the binding branch, keep the valid one);
+  * "smooth, float32 LU": the smooth sweep with ``Newton(linear=DenseLU(dtype=float32))`` (Jacobian and LU
+    in float32, residual, line search and stopping test in float64).
 
   * JAX: ``time_iteration(ce_residual, ..., max_iter=1, tol=0, polish_below=None, accelerate=0)``
     (vmapped per-state Newton with autodiff Jacobians), AOT-compiled once per grid and variant
@@ -44,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import math
 import time
 
@@ -56,26 +58,25 @@ from jax import monitoring
 import econhubs  # noqa: F401  (float64)
 import _numpy_dynamic as nd
 from _report import append_results, machine
-from econhubs.core import Newton
-from econhubs.dynamic import GridSpec, ce_euler_errors, ce_residual, default_params, make_grid, solve_competitive
+from econhubs.core import DenseLU, Newton
+from econhubs.dynamic import GridSpec, TimeIteration, ce_euler_errors, ce_residual, default_params, make_grid
+from econhubs.dynamic import solve_competitive
 from econhubs.dynamic._competitive import initial_policy
-from econhubs.dynamic._time_iteration import evaluate_on_grid, grid_points, time_iteration
+from econhubs.dynamic._residual import CE_REGIMES, ce_select
+from econhubs.dynamic._time_iteration import evaluate_on_grid, grid_points
 
-try:  # guess-and-verify sweep (absent in older versions of the package)
-    from econhubs.dynamic._residual import CE_REGIMES, ce_select
-    HAVE_REGIMES = "regimes" in inspect.signature(time_iteration).parameters
-except ImportError:
-    HAVE_REGIMES = False
+HAVE_REGIMES = True
 
 TOL = 1e-8  # convergence: sup |policy change|
-AGREE_TOL = 1e-8  # one NumPy sweep vs one JAX sweep, max abs difference of the new policy
+AGREE_TOL = 1e-10  # one NumPy sweep vs one JAX sweep, max abs difference of the new policy
 NEWTON_ATOL, NEWTON_STEPS, BACKTRACKS = 1e-11, 20, 10
 SWEEP_SPECS = [(10, 5, 3, 3), (40, 10, 3, 3), (200, 20, 3, 3)]
 CONV_SPECS = [(10, 5, 3, 3), (40, 10, 3, 3)]
 GV_MAX_POINTS = 20_000  # guess-and-verify sweeps on grids up to this size (all with --full)
 SC_MAX_POINTS = 2_000  # solve_competitive on convergence grids up to this size (all with --full)
 N_FIRST, N_SECOND = 100, 50  # plain time iteration: sweeps before the rate estimate, sweeps it uses
-SMOOTH, GV = "smooth", "guess-and-verify"
+SMOOTH, GV, F32 = "smooth", "guess-and-verify", "smooth, float32 LU"
+CHUNK = 512  # states per lax.map chunk of a sweep
 
 _compile_s = [0.0]
 _COMPILE_EVENTS = ("/jax/core/compile/jaxpr_trace_duration", "/jax/core/compile/jaxpr_to_mlir_module_duration",
@@ -101,12 +102,15 @@ def best_of(fn, repeats):
 
 def jax_time_iteration(p, grid, variant):
     """AOT-compiled plain time iteration (no extrapolation, no polish); returns (run, compile s)."""
-    newton = Newton(atol=NEWTON_ATOL, max_backtracks=BACKTRACKS)
-    extra = dict(regimes=CE_REGIMES, select=ce_select) if variant == GV else {}
+    linear = DenseLU(dtype=jnp.float32) if variant == F32 else DenseLU()
+    newton = Newton(atol=NEWTON_ATOL, max_backtracks=BACKTRACKS, linear=linear)
+    extra = dict(regimes=CE_REGIMES, select=ce_select, branches="all") if variant == GV else {}
 
     def fn(pol, max_iter, tol):
-        return time_iteration(ce_residual, pol, p, grid, tol=tol, max_iter=max_iter, damping=1.0, newton=newton,
-                              newton_steps=NEWTON_STEPS, accelerate=0, polish_below=None, **extra)
+        ti = TimeIteration(tol=tol, max_iter=max_iter, damping=1.0, newton=newton, newton_steps=NEWTON_STEPS,
+                           accelerate=0, polish_below=None, chunk=CHUNK, **extra)
+        r = ti(ce_residual, pol, p, grid)
+        return r.policy, r.iterations, r.max_change, r.n_failed
 
     pol0 = initial_policy(p, grid)
     t0 = time.perf_counter()
@@ -145,7 +149,7 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
     if n <= opts["sc_max"]:  # JAX solve_competitive (guess-and-verify, extrapolation, Newton-GMRES polish)
         _compile_s[0] = 0.0
         t0 = time.perf_counter()
-        sol = solve_competitive(p, gs)
+        sol = solve_competitive(p, gs, throw=False)
         jax.block_until_ready(sol.policy)
         wall = time.perf_counter() - t0
         comp = _compile_s[0]
@@ -244,7 +248,7 @@ def main() -> None:
     t_start = time.perf_counter()
     sweep_rows, conv_rows = [], []
     for spec in specs:
-        gs = GridSpec(*spec)
+        gs = GridSpec(*spec, order_k=1)  # multilinear, as the NumPy baseline
         n = gs.n_points(2)
         grid = make_grid(p, gs)
         m = nd.NumpyModel.from_jax(p, grid)
@@ -252,7 +256,7 @@ def main() -> None:
         bj, kj, ej = grid_points(grid)
         assert all(np.array_equal(np.asarray(a), b_) for a, b_ in zip((bj, kj, ej), pts)), "grid_points order differs"
         print(f"grid n_b/n_k/n_z/n_R = {_spec_str(spec)}: {n} states, {m.n_e} exogenous states", flush=True)
-        variants = [SMOOTH] + ([GV] if HAVE_REGIMES and n <= gv_max else [])
+        variants = [SMOOTH, F32] + ([GV] if HAVE_REGIMES and n <= gv_max else [])
         runs = {}
         for v in variants:
             runs[v] = jax_time_iteration(p, grid, v)

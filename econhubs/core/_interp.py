@@ -1,15 +1,23 @@
-"""Multilinear interpolation on tensor grids: one implementation for every model.
+"""Interpolation on tensor grids: one implementation for every model.
 
-For a point x in R^d and strictly increasing 1-D grids g_1..g_d, the interpolant is
-  f(x) = sum over the 2^d corners c of prod_j w_j(c_j) * V[c],
-with, in dimension j, i_j = clip(searchsorted(g_j, x_j) - 1, 0, n_j - 2),
-t_j = (x_j - g_j[i_j]) / (g_j[i_j+1] - g_j[i_j]) and weights (1 - t_j, t_j). Outside the grid
-``t_j`` is either left as is (linear extrapolation from the edge cell) or clipped to [0, 1]
-(constant extrapolation), chosen per dimension. Dimensions with a single point are constant.
+Per dimension j the interpolant is linear (order 1) or a cubic Hermite spline with centred
+finite-difference slopes (order 3; Catmull-Rom on a uniform grid, third-order accurate and C^1).
+For a point x in R^d with cell index i_j = clip(searchsorted(g_j, x_j) - 1, 0, n_j - 2) and
+t_j = (x_j - g_j[i_j]) / (g_j[i_j+1] - g_j[i_j]), the value is the tensor product
+  f(x) = sum over stencil nodes c of prod_j w_j(c_j) * V[c],
+  order 1: nodes (i, i+1),           weights (1 - t, t);
+  order 3: nodes (i-1, i, i+1, i+2), weights from the Hermite basis h00..h11 with slopes
+           m_i = (V_{i+1} - V_{i-1}) / (g_{i+1} - g_{i-1}); the edge cells use ghost nodes
+           extrapolated linearly (V_{-1} = 2 V_0 - V_1, g_{-1} = 2 g_0 - g_1, likewise at the top).
+Outside the grid ``t_j`` is either left as is (linear extrapolation from the edge cell; an order-3
+dimension extrapolates linearly too) or clipped to [0, 1] (constant extrapolation), chosen per
+dimension. Dimensions with a single point are constant.
 
-The weights are smooth in x inside each cell, so the interpolant is differentiable (autodiff
-gives the cell's slope), and everything is pure ``jax.numpy``: ``vmap`` over points, ``jit``.
-``values`` may carry trailing axes (several functions interpolated at once).
+:class:`CellTable` rearranges the values once into one stencil block per cell (shape
+(cells, stencil, *rest)), so each evaluation is one contiguous gather and one contraction: the
+form a time-iteration sweep uses (it evaluates the same table at many points). The weights are
+smooth inside each cell, so autodiff gives the interpolant's slope; everything is pure
+``jax.numpy`` (``vmap``, ``jit``). ``values`` may carry trailing axes (several functions at once).
 """
 
 from __future__ import annotations
@@ -18,40 +26,142 @@ import itertools
 import math
 from collections.abc import Sequence
 
+import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
 
-def _axis_weights(g, x, extrapolate: bool):
+def _orders(order, d: int) -> tuple[int, ...]:
+    out = (order,) * d if isinstance(order, int) else tuple(order)
+    if len(out) != d or any(o not in (1, 3) for o in out):
+        raise ValueError(f"interp: order must be 1 or 3 per dimension ({d}), got {order!r}")
+    return out
+
+
+def _flags(extrapolate, d: int) -> tuple[bool, ...]:
+    return (bool(extrapolate),) * d if isinstance(extrapolate, bool) else tuple(bool(e) for e in extrapolate)
+
+
+def _cell(g, x, extrapolate: bool):
     n = g.shape[0]
-    if n == 1:
-        return (jnp.array(0), jnp.array(0)), (jnp.ones_like(x), jnp.zeros_like(x))
     i = jnp.clip(jnp.searchsorted(g, x, side="right") - 1, 0, n - 2)
     t = (x - g[i]) / (g[i + 1] - g[i])
-    if not extrapolate:
-        t = jnp.clip(t, 0.0, 1.0)
-    return (i, i + 1), (1.0 - t, t)
+    return i, (t if extrapolate else jnp.clip(t, 0.0, 1.0))
+
+
+def _pad_grid(g):
+    return jnp.concatenate([2 * g[:1] - g[1:2], g, 2 * g[-1:] - g[-2:-1]])
+
+
+def _cubic_weights(g, i, t):
+    """Hermite weights on nodes (i-1, i, i+1, i+2) for t in [0, 1]; linear weights outside."""
+    gp = _pad_grid(g)  # gp[j + 1] = g[j]
+    h = gp[i + 2] - gp[i + 1]
+    a0 = h / (gp[i + 2] - gp[i])  # h / (g_{i+1} - g_{i-1})
+    a1 = h / (gp[i + 3] - gp[i + 1])  # h / (g_{i+2} - g_i)
+    t2, t3 = t * t, t * t * t
+    h00, h10, h01, h11 = 2 * t3 - 3 * t2 + 1, t3 - 2 * t2 + t, -2 * t3 + 3 * t2, t3 - t2
+    cubic = jnp.stack([-h10 * a0, h00 - h11 * a1, h01 + h10 * a0, h11 * a1])
+    linear = jnp.stack([jnp.zeros_like(t), 1.0 - t, t, jnp.zeros_like(t)])
+    inside = (t >= 0.0) & (t <= 1.0)
+    return jnp.where(inside, cubic, linear)
+
+
+def _axis_weights(g, x, extrapolate: bool, order: int):
+    """Cell index and stencil weights of one dimension (stencil of 1, 2 or 4 nodes)."""
+    if g.shape[0] == 1:
+        return jnp.array(0), jnp.ones((1,), x.dtype)
+    i, t = _cell(g, x, extrapolate)
+    if order == 1:
+        return i, jnp.stack([1.0 - t, t])
+    return i, _cubic_weights(g, i, t)
+
+
+def _stencil_size(n: int, order: int) -> int:
+    return 1 if n == 1 else (2 if order == 1 else 4)
+
+
+class CellTable(eqx.Module):
+    """Values on a tensor grid rearranged into per-cell stencil blocks (see module docstring).
+
+    table: (n_cells, n_stencil, *rest) with cells and stencil nodes in C order over dimensions.
+    Call it at a point x (d,) to get the interpolant (*rest).
+    """
+
+    grids: tuple
+    table: Float[Array, "cells stencil ..."]
+    order: tuple[int, ...] = eqx.field(static=True)
+    extrapolate: tuple[bool, ...] = eqx.field(static=True)
+
+    def __call__(self, x: Float[Array, " d"]) -> Float[Array, "..."]:
+        d = len(self.grids)
+        if jnp.shape(x) != (d,):
+            raise ValueError(f"interp: point has shape {jnp.shape(x)}, expected ({d},)")
+        cell, w = jnp.array(0), jnp.ones((1,), x.dtype)
+        for j, g in enumerate(self.grids):
+            i, wj = _axis_weights(g, x[j], self.extrapolate[j], self.order[j])
+            cell = cell * max(g.shape[0] - 1, 1) + i
+            w = (w[:, None] * wj[None, :]).reshape(-1)
+        return jnp.tensordot(w, self.table[cell], axes=1)
+
+
+def cell_table(
+    grids: Sequence[Float[Array, " _"]],
+    values: Float[Array, "..."],
+    order: int | Sequence[int] = 1,
+    extrapolate: bool | Sequence[bool] = True,
+) -> CellTable:
+    """Build the :class:`CellTable` of ``values`` (shape (n_1, ..., n_d, *rest)) once."""
+    d = len(grids)
+    shape = tuple(g.shape[0] for g in grids)
+    if tuple(values.shape[:d]) != shape:
+        raise ValueError(f"interp: values have leading shape {values.shape[:d]}, grids {shape}")
+    orders = _orders(order, d)
+    arr = values
+    for j, (n, o) in enumerate(zip(shape, orders)):
+        if n == 1:
+            arr = jnp.expand_dims(arr, j + j + 1)  # one cell, one stencil node
+            continue
+        if o == 3:
+            if n < 3:
+                raise ValueError(f"interp: order 3 needs at least 3 points in dimension {j}, got {n}")
+            lo = 2 * jnp.take(arr, jnp.array([0]), axis=2 * j) - jnp.take(arr, jnp.array([1]), axis=2 * j)
+            hi = 2 * jnp.take(arr, jnp.array([n - 1]), axis=2 * j) - jnp.take(arr, jnp.array([n - 2]), axis=2 * j)
+            arr = jnp.concatenate([lo, arr, hi], axis=2 * j)
+        s = _stencil_size(n, o)
+        idx = jnp.arange(n - 1)[:, None] + jnp.arange(s)[None, :]
+        arr = jnp.take(arr, idx, axis=2 * j)  # (..., n-1, s, ...) at positions 2j, 2j+1
+    perm = [2 * j for j in range(d)] + [2 * j + 1 for j in range(d)] + list(range(2 * d, arr.ndim))
+    arr = jnp.transpose(arr, perm)
+    n_cells = math.prod(max(n - 1, 1) for n in shape)
+    n_sten = math.prod(_stencil_size(n, o) for n, o in zip(shape, orders))
+    table = arr.reshape((n_cells, n_sten) + values.shape[d:])
+    return CellTable(grids=tuple(grids), table=table, order=orders, extrapolate=_flags(extrapolate, d))
 
 
 def interp_weights(
     grids: Sequence[Float[Array, " _"]], x: Float[Array, " d"], extrapolate: bool | Sequence[bool] = True
 ) -> tuple[Int[Array, " corners"], Float[Array, " corners"]]:
-    """Flat (C-order) indices of the 2^d cell corners around ``x`` and their weights."""
+    """Flat (C-order) indices of the 2^d cell corners around ``x`` and their multilinear weights."""
     d = len(grids)
     if jnp.shape(x) != (d,):
         raise ValueError(f"interp: point has shape {jnp.shape(x)}, expected ({d},)")
-    ext = (extrapolate,) * d if isinstance(extrapolate, bool) else tuple(extrapolate)
+    ext = _flags(extrapolate, d)
     shape = [g.shape[0] for g in grids]
     strides = [math.prod(shape[j + 1 :]) for j in range(d)]
-    per_axis = [_axis_weights(g, x[j], ext[j]) for j, g in enumerate(grids)]
+    per_axis = []
+    for j, g in enumerate(grids):
+        if shape[j] == 1:
+            per_axis.append(((jnp.array(0), jnp.array(0)), (jnp.ones_like(x[j]), jnp.zeros_like(x[j]))))
+            continue
+        i, t = _cell(g, x[j], ext[j])
+        per_axis.append(((i, i + 1), (1.0 - t, t)))
     idx, wts = [], []
     for corner in itertools.product((0, 1), repeat=d):
-        flat = 0
-        w = 1.0
+        flat, w = 0, 1.0
         for j, c in enumerate(corner):
-            (i_lo_hi, w_lo_hi) = per_axis[j]
-            flat = flat + i_lo_hi[c] * strides[j]
-            w = w * w_lo_hi[c]
+            flat = flat + per_axis[j][0][c] * strides[j]
+            w = w * per_axis[j][1][c]
         idx.append(flat)
         wts.append(w)
     return jnp.stack(idx), jnp.stack(wts)
@@ -62,12 +172,19 @@ def interp(
     values: Float[Array, "..."],
     x: Float[Array, " d"],
     extrapolate: bool | Sequence[bool] = True,
+    order: int | Sequence[int] = 1,
 ) -> Float[Array, "..."]:
-    """Multilinear interpolant of ``values`` (shape (n_1, ..., n_d, *rest)) at ``x``; returns rest."""
+    """Interpolant of ``values`` (shape (n_1, ..., n_d, *rest)) at ``x``; returns rest.
+
+    order: 1 (multilinear) or 3 (cubic Hermite) per dimension. With any order-3 dimension this
+    builds a :class:`CellTable` per call: to evaluate many points, build the table once instead.
+    """
     d = len(grids)
     shape = tuple(g.shape[0] for g in grids)
     if tuple(values.shape[:d]) != shape:
         raise ValueError(f"interp: values have leading shape {values.shape[:d]}, grids {shape}")
+    if any(o != 1 for o in _orders(order, d)):
+        return cell_table(grids, values, order, extrapolate)(x)
     flat = values.reshape((-1,) + values.shape[d:])
     idx, w = interp_weights(grids, x, extrapolate)
     return jnp.tensordot(w, flat[idx], axes=1)

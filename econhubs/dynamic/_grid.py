@@ -5,9 +5,14 @@ Exogenous states: u_i on a Rouwenhorst (or Tauchen) chain of n_z points each, ln
 of n_R points; the joint chain is their Kronecker product (independent shocks), with the R
 component varying fastest. Expectations are exact sums over this chain.
 
-Bounds (**choice**): b in [b_min, b_max] scaled by C = max(theta q_ss K_bar R_max, y_ss), q_ss the
-deterministic steady-state price with a binding constraint (b_min = -b_lo_mult C, b_max = b_hi_mult C); k_1 on
-[k_lo, k_hi] K_bar (for I = 3 both k_1, k_2 on [k_lo, k_hi] K_bar with 2 k_hi < 1 so k_3 > 0).
+Bounds (**choice**): b in [b_min, b_max] scaled by C = max(theta q_ss K_bar R_max, 0.1 y_ss), q_ss the
+deterministic steady-state price with a binding constraint (b_min = -b_lo_mult C, b_max = b_hi_mult C): the
+borrowing limit at q_ss is inside the grid, so the constraint can bind on it; k_1 on [k_lo, k_hi] K_bar (for
+I = 3 both k_1, k_2 on [k_lo, k_hi] K_bar with 2 k_hi < 1 so k_3 > 0).
+Interpolation of next period's policies (``core.interp``): linear in b (``order_b``; the policies have a
+kink where the constraint starts to bind) and cubic Hermite in k (``order_k``; smooth).
+Sunspot (``sunspot`` = pi): an i.i.d. two-state coordination variable appended to the exogenous chain
+(fastest); in its second state agents coordinate on the constrained equilibrium where both exist.
 All arrays are built with jax.numpy from the parameters, so a grid can be built per region
 inside ``vmap``; the sizes are static.
 """
@@ -16,9 +21,9 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, Bool, Float
 
-from ..core import kron_chain, rouwenhorst, tauchen
+from ..core import CellTable, cell_table, kron_chain, rouwenhorst, tauchen
 from ._params import TradeoffParams, steady_state_income, steady_state_price
 
 
@@ -31,11 +36,14 @@ class GridSpec(eqx.Module):
     n_R: int = eqx.field(static=True, default=3)
     b_min: float | None = eqx.field(static=True, default=None)
     b_max: float | None = eqx.field(static=True, default=None)
-    b_lo_mult: float = eqx.field(static=True, default=0.85)
-    b_hi_mult: float = eqx.field(static=True, default=0.35)
+    b_lo_mult: float = eqx.field(static=True, default=1.25)
+    b_hi_mult: float = eqx.field(static=True, default=0.1)
     k_lo: float = eqx.field(static=True, default=0.2)
     k_hi: float = eqx.field(static=True, default=0.8)
     method: str = eqx.field(static=True, default="rouwenhorst")
+    order_b: int = eqx.field(static=True, default=1)
+    order_k: int = eqx.field(static=True, default=3)
+    sunspot: float | None = eqx.field(static=True, default=None)
 
     def __check_init__(self):
         for name in ("n_b", "n_k", "n_z", "n_R"):
@@ -50,14 +58,26 @@ class GridSpec(eqx.Module):
             raise ValueError(f"b_min, b_max: need b_min < b_max, got {self.b_min}, {self.b_max}")
         if self.method not in ("rouwenhorst", "tauchen"):
             raise ValueError(f"method: 'rouwenhorst' or 'tauchen', got {self.method!r}")
+        for name in ("order_b", "order_k"):
+            if getattr(self, name) not in (1, 3):
+                raise ValueError(f"{name}: 1 (linear) or 3 (cubic), got {getattr(self, name)!r}")
+        if self.order_k == 3 and self.n_k < 3:
+            raise ValueError("order_k: cubic interpolation needs n_k >= 3 (or order_k=1)")
+        if self.order_b == 3 and self.n_b < 3:
+            raise ValueError("order_b: cubic interpolation needs n_b >= 3 (or order_b=1)")
+        if self.sunspot is not None and not 0.0 <= self.sunspot <= 1.0:
+            raise ValueError(f"sunspot: a probability in [0, 1], got {self.sunspot!r}")
 
     def n_points(self, n_industries: int) -> int:
-        return self.n_b * self.n_k ** (n_industries - 1) * self.n_z**n_industries * self.n_R
+        n_s = 1 if self.sunspot is None else 2
+        return self.n_b * self.n_k ** (n_industries - 1) * self.n_z**n_industries * self.n_R * n_s
 
 
 class TradeoffGrid(eqx.Module):
     """Grid arrays. b: (n_b,); k: (I-1, n_k); u: (I, n_z); logR: (n_R,);
-    zbar: (n_e, I) TFP levels exp(z_tilde + u) per joint exogenous state; R: (n_e,); P: (n_e, n_e)."""
+    zbar: (n_e, I) TFP levels exp(z_tilde + u) per joint exogenous state; R: (n_e,); P: (n_e, n_e);
+    sunspot: (n_e,) True where agents coordinate on the constrained equilibrium (all False without a
+    sunspot); order: interpolation order per endogenous dimension (b, k_1, ...)."""
 
     b: Float[Array, " nb"]
     k: Float[Array, "Im1 nk"]
@@ -66,6 +86,15 @@ class TradeoffGrid(eqx.Module):
     zbar: Float[Array, "ne I"]
     R: Float[Array, " ne"]
     P: Float[Array, "ne ne"]
+    sunspot: Bool[Array, " ne"]
+    order: tuple[int, ...] = eqx.field(static=True, default=(1,))
+    has_sunspot: bool = eqx.field(static=True, default=False)
+
+    def policy_table(self, pol: Float[Array, "N n"]) -> CellTable:
+        """Policies in ``grid_points`` order -> interpolation table over the endogenous states, evaluated
+        at (b', k') it returns (n_e, n_pol): next period's policies in every exogenous state."""
+        n_e = self.R.shape[0]
+        return cell_table(self.endog_grids, pol.reshape(self.endog_shape + (n_e, pol.shape[-1])), self.order)
 
     @property
     def endog_grids(self) -> tuple:
@@ -73,7 +102,8 @@ class TradeoffGrid(eqx.Module):
 
     @property
     def exog_grids(self) -> tuple:
-        return tuple(self.u[i] for i in range(self.u.shape[0])) + (self.logR,)
+        spot = (jnp.array([0.0, 1.0]),) if self.has_sunspot else ()
+        return tuple(self.u[i] for i in range(self.u.shape[0])) + (self.logR,) + spot
 
     @property
     def endog_shape(self) -> tuple[int, ...]:
@@ -95,12 +125,17 @@ def make_grid(p: TradeoffParams, spec: GridSpec = GridSpec(), b_bounds=None) -> 
         us.append(g)
         Ps.append(P)
     lr, PR = chain(spec.n_R, p.rho_R, p.sigma_R, mu=jnp.log(p.R_bar))
-    states, P = kron_chain(us + [lr], Ps + [PR])
+    grids, chains = us + [lr], Ps + [PR]
+    if spec.sunspot is not None:
+        pi = spec.sunspot
+        grids, chains = grids + [jnp.array([0.0, 1.0])], chains + [jnp.array([[1.0 - pi, pi], [1.0 - pi, pi]])]
+    states, P = kron_chain(grids, chains)
     zbar = jnp.exp(p.z_tilde[None, :] + states[:, :I])
     R = jnp.exp(states[:, I])
+    sunspot = states[:, I + 1] > 0.5 if spec.sunspot is not None else jnp.zeros(R.shape, bool)
     q_ss = steady_state_price(p)
     coll = p.theta * q_ss * p.K_bar * jnp.exp(jnp.max(lr))
-    scale = jnp.maximum(coll, steady_state_income(p))
+    scale = jnp.maximum(coll, 0.1 * steady_state_income(p))
     b_lo = -spec.b_lo_mult * scale if spec.b_min is None else jnp.asarray(spec.b_min, float)
     b_hi = spec.b_hi_mult * scale if spec.b_max is None else jnp.asarray(spec.b_max, float)
     if b_bounds is not None:
@@ -109,4 +144,15 @@ def make_grid(p: TradeoffParams, spec: GridSpec = GridSpec(), b_bounds=None) -> 
     k_hi = spec.k_hi if I < 3 else min(spec.k_hi, 0.45)
     k1 = jnp.linspace(spec.k_lo, k_hi, spec.n_k) * p.K_bar
     k = jnp.stack([k1] * (I - 1)) if I > 1 else jnp.zeros((0, spec.n_k))
-    return TradeoffGrid(b=b, k=k, u=jnp.stack(us), logR=lr, zbar=zbar, R=R, P=P)
+    order = (spec.order_b,) + (spec.order_k,) * (I - 1)
+    return TradeoffGrid(b=b, k=k, u=jnp.stack(us), logR=lr, zbar=zbar, R=R, P=P, sunspot=sunspot, order=order,
+                        has_sunspot=spec.sunspot is not None)
+
+
+def grid_points(grid: TradeoffGrid):
+    """All states in C order over (endogenous..., e): b (N,), k_free (N, I-1), e (N,)."""
+    endog = jnp.meshgrid(*grid.endog_grids, jnp.arange(grid.R.shape[0]), indexing="ij")
+    flat = [m.reshape(-1) for m in endog]
+    b, ks, e = flat[0], flat[1:-1], flat[-1].astype(jnp.int32)
+    k = jnp.stack(ks, axis=-1) if ks else jnp.zeros((b.shape[0], 0))
+    return b, k, e

@@ -25,8 +25,9 @@ planner can add its own residual beside this one and reuse grids, interpolation 
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 from ..core import interp
 from ._grid import TradeoffGrid
@@ -57,6 +58,11 @@ def full_capital(k_free: Float[Array, "... Im1"], K_bar) -> Float[Array, "... I"
     return jnp.concatenate([k_free, last], axis=-1)
 
 
+def collateral_value(q, p: TradeoffParams):
+    """Price at which capital is pledged: the market q, or q_ss with ``collateral_price="steady"``."""
+    return q if p.collateral_price == "market" else jnp.broadcast_to(steady_state_price(p), jnp.shape(q))
+
+
 def decode(y: Float[Array, "... n"], p: TradeoffParams, R, regime: str | None = None):
     """Policy vector(s) y = (s, k_free, q) -> (b', k_free', q, mu, slack); works on batches (...).
 
@@ -75,13 +81,13 @@ def decode(y: Float[Array, "... n"], p: TradeoffParams, R, regime: str | None = 
         slack, mu = yss * positive_part(s), positive_part(-s)
     else:
         slack, mu = yss * s, jnp.zeros_like(s)
-    bp = R * (slack - p.theta * q * p.K_bar)
+    bp = R * (slack - p.theta * collateral_value(q, p) * p.K_bar)
     return bp, kp_free, q, mu, slack
 
 
 def encode(bp, kp_free, q, mu, p: TradeoffParams, R):
     """Inverse of :func:`decode` (mu is used only where the slack is zero)."""
-    slack = (bp / R + p.theta * q * p.K_bar) / steady_state_income(p)
+    slack = (bp / R + p.theta * collateral_value(q, p) * p.K_bar) / steady_state_income(p)
     s = jnp.where(mu > 0, -mu, slack) if p.constrained else slack
     return jnp.concatenate([s[..., None], kp_free, q[..., None]], axis=-1)
 
@@ -108,14 +114,14 @@ def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next, regime=No
     c_raw = consumption(p, b, k, bp, kp, grid.zbar[e], R)
     c = floor_consumption(c_raw, p.c_floor)
     x = jnp.concatenate([jnp.atleast_1d(bp), kp_free])
-    nxt = interp(grid.endog_grids, pol_next, x)  # (n_e, n_pol)
+    nxt = pol_next(x) if callable(pol_next) else interp(grid.endog_grids, pol_next, x)  # (n_e, n_pol)
     bpp, kpp_free, qn, mun, _ = decode(nxt, p, grid.R)
     kpp = full_capital(kpp_free, p.K_bar)
     cn = floor_consumption(consumption(p, bp, kp[None, :], bpp, kpp, grid.zbar, grid.R), p.c_floor)
     m = p.beta * (cn / c) ** (-p.gamma)  # (n_e,)
     pe = grid.P[e]
     div = p.alpha * grid.zbar * kp[None, :] ** (p.xi + p.alpha - 1.0) - adjustment_cost_dk(p.phi, kp[None, :], kpp)
-    payoff = div + (qn * (1.0 + p.theta * mun))[:, None]  # (n_e, I)
+    payoff = div + (qn + p.theta * collateral_value(qn, p) * mun)[:, None]  # (n_e, I)
     Em = pe @ m
     rhs = pe @ (m[:, None] * payoff)  # (I,)
     lhs = q + adjustment_cost_dkp(p.phi, k, kp)
@@ -132,7 +138,8 @@ def ce_residual(
 ) -> tuple[Float[Array, " n"], Float[Array, ""]]:
     """Residual F(y) of one state (length I + 1: bond Euler, I portfolio Eulers) and c as aux.
 
-    pol_next: previous iterate, shape (*endog_shape, n_e, n_pol) (policies y at each grid state).
+    pol_next: previous iterate as an interpolation table (``grid.policy_table(pol)``, callable at (b', k'))
+    or as an array of shape (*endog_shape, n_e, n_pol) (then interpolated multilinearly).
     regime: None, "slack" or "bind" (see :func:`decode`).
     """
     d = _pieces(y, point, p, grid, pol_next, regime)
@@ -156,14 +163,34 @@ def ce_euler_errors(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next):
 
 
 CE_REGIMES = ("slack", "bind")
+SELECTIONS = ("slack_first", "bind_first")
+MULTIPLE_TOL = 1e-8
 
 
-def ce_select(y0, values, converged):
-    """Guess and verify over the regimes: the slack branch if its solution has s >= 0 (the
-    collateral constraint holds), else the binding branch if its multiplier is >= 0; returns
-    (y, ok). Unconstrained economies have one branch."""
-    (ys, yb), (cs, cb) = values, converged
-    ok_s = cs & (ys[0] >= -1e-12)
-    ok_b = cb & (yb[0] <= 1e-12)
-    y = jnp.where(ok_s, ys, jnp.where(ok_b, yb, y0))
-    return y, ok_s | ok_b
+class CESelect(eqx.Module):
+    """Guess and verify over the regimes, with an explicit equilibrium selection.
+
+    The slack branch's solution is valid if s >= 0 (the collateral constraint holds), the binding
+    branch's if its multiplier -s >= 0. Where only one is valid it is kept; where both are (with
+    slack and multiplier both > MULTIPLE_TOL: two distinct equilibria at this state, given next
+    period's policies) ``prefer_bind`` or the state's sunspot (``grid.sunspot[e]``) picks the
+    constrained one ("bind_first": the self-fulfilling sudden stop), otherwise the slack one
+    ("slack_first": the high-price equilibrium). Returns (y, ok, multiple).
+    """
+
+    prefer_bind: bool | Bool[Array, ""] = False
+
+    def __call__(self, y0, values, converged, point=None, grid=None):
+        (ys, yb), (cs, cb) = values, converged
+        ok_s = cs & (ys[0] >= -1e-12)
+        ok_b = cb & (yb[0] <= 1e-12)
+        multiple = ok_s & ok_b & (ys[0] > MULTIPLE_TOL) & (yb[0] < -MULTIPLE_TOL)
+        bind = jnp.asarray(self.prefer_bind)
+        if grid is not None:
+            bind = bind | grid.sunspot[point[2]]
+        slack_first = jnp.where(ok_s, ys, jnp.where(ok_b, yb, y0))
+        bind_first = jnp.where(ok_b, yb, jnp.where(ok_s, ys, y0))
+        return jnp.where(bind, bind_first, slack_first), ok_s | ok_b, multiple
+
+
+ce_select = CESelect()

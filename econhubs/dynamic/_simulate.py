@@ -16,22 +16,27 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..core import interp
-from ._residual import ce_euler_errors, consumption, decode, floor_consumption, full_capital
+from ..core import cell_table
+from ._residual import (
+    ce_euler_errors,
+    consumption,
+    decode,
+    floor_consumption,
+    full_capital,
+)
 from ._solution import CESolution
 
 
-def _flat(sol: CESolution):
-    g = sol.grid
-    return sol.policy.reshape(g.endog_shape + (g.R.shape[0], sol.policy.shape[-1]))
+def _table(sol: CESolution):
+    """The solution's interpolation table over the endogenous states (the one the solver used)."""
+    return sol.grid.policy_table(sol.flat_policy())
 
 
-def policy_at(sol: CESolution, b, k_free, e):
+def policy_at(sol: CESolution, b, k_free, e, table=None):
     """Solver vector y = (s, k_1'..k_{I-1}', q) at an off-grid endogenous state in exogenous state e
-    (decode it with ``_residual.decode``)."""
-    pol = _flat(sol)
-    slab = jnp.take(pol, e, axis=len(sol.grid.endog_shape))
-    return interp(sol.grid.endog_grids, slab, jnp.concatenate([jnp.atleast_1d(b), k_free]))
+    (decode it with ``_residual.decode``); pass ``table`` (``_table(sol)``) when evaluating many states."""
+    table = _table(sol) if table is None else table
+    return table(jnp.concatenate([jnp.atleast_1d(b), k_free]))[e]
 
 
 def _next_endog(g, bp, kp_free):
@@ -50,7 +55,9 @@ def _chunked(f, xs, chunk: int):
     return jax.tree.map(lambda a: a.reshape((n,) + a.shape[2:]), out)
 
 
-def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=None, k0=None, e0=None, chunk: int = 1024):
+def simulate(
+    sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=None, k0=None, e0=None, chunk: int = 1024
+):
     """Simulate n_regions independent regions for T periods on the Markov chain.
 
     Returns a dict of arrays (n_regions, T[, ...]): b, k (I), e, c, q, mu, eta, binding, and
@@ -64,20 +71,29 @@ def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=No
     k0 = jnp.full((n_regions, I - 1), p.K_bar / I) if k0 is None else jnp.broadcast_to(k0, (n_regions, I - 1))
     e0 = jnp.full((n_regions,), n_e // 2, jnp.int32) if e0 is None else jnp.broadcast_to(e0, (n_regions,))
     cumP = jnp.cumsum(g.P, axis=1)
-    pol_next = _flat(sol)
     keys = jax.random.split(ke, n_regions)
 
-    def one(b, kf, e, k_):
+    def one(b, kf, e, k_, table):
         draws = jax.random.uniform(k_, (T,))
 
         def step(carry, u):
             b, kf, e = carry
-            y = policy_at(sol, b, kf, e)
-            bond, port, c, _ = ce_euler_errors(y, (b, kf, e), p, g, pol_next)
+            y = policy_at(sol, b, kf, e, table)
+            bond, port, c, _ = ce_euler_errors(y, (b, kf, e), p, g, table)
             bp, kp_free, q, mu, _ = decode(y, p, g.R[e])
             binding = mu > 1e-8
-            out = dict(b=b, k=full_capital(kf, p.K_bar), e=e, c=c, q=q, mu=mu, eta=mu * c ** (-p.gamma),
-                       binding=binding & p.constrained, euler_bond=bond, euler_port=port)
+            out = dict(
+                b=b,
+                k=full_capital(kf, p.K_bar),
+                e=e,
+                c=c,
+                q=q,
+                mu=mu,
+                eta=mu * c ** (-p.gamma),
+                binding=binding & p.constrained,
+                euler_bond=bond,
+                euler_port=port,
+            )
             e_next = jnp.minimum(jnp.searchsorted(cumP[e], u), n_e - 1).astype(jnp.int32)
             nxt = _next_endog(g, bp, kp_free)
             return (nxt[0], nxt[1:I], e_next), out
@@ -85,7 +101,11 @@ def simulate(sol: CESolution, key, n_regions: int = 1000, T: int = 500, *, b0=No
         _, out = jax.lax.scan(step, (b, kf, e), draws)
         return out
 
-    return jax.jit(lambda *xs: _chunked(one, xs, chunk))(b0, k0, e0, keys)
+    def run(b0, k0, e0, keys, pol):
+        table = g.policy_table(pol)
+        return _chunked(lambda *xs: one(*xs, table), (b0, k0, e0, keys), chunk)
+
+    return jax.jit(run)(b0, k0, e0, keys, sol.flat_policy())
 
 
 def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
@@ -95,19 +115,22 @@ def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
     Returns dict of (n, T[, ...]) arrays: b, k, u, R, c, q, mu, eta.
     """
     p, g = sol.params, sol.grid
+    if g.has_sunspot:
+        raise ValueError("simulate_ar1: a solution with a sunspot state has no continuous-shock form; use simulate")
     I = sol.n_industries
     grids = g.endog_grids + g.exog_grids
     n_en = len(g.endog_grids)
     ext = (True,) * n_en + (False,) * (I + 1)
+    order = g.order + (1,) * (I + 1)
     rho = jnp.concatenate([p.rho, jnp.atleast_1d(p.rho_R)])
     sig = jnp.concatenate([p.sigma, jnp.atleast_1d(p.sigma_R)])
     mean = jnp.concatenate([jnp.zeros(I), jnp.atleast_1d(jnp.log(p.R_bar))])
 
-    def one(b, kf, x0, ep):
+    def one(b, kf, x0, ep, table):
         def step(carry, e_t):
             b, kf, x_prev, first = carry
             x = jnp.where(first, x_prev + sig * e_t, mean + rho * (x_prev - mean) + sig * e_t)
-            y = interp(grids, sol.policy, jnp.concatenate([jnp.atleast_1d(b), kf, x]), ext)
+            y = table(jnp.concatenate([jnp.atleast_1d(b), kf, x]))
             zbar = jnp.exp(p.z_tilde + x[:I])
             R = jnp.exp(x[I])
             k = full_capital(kf, p.K_bar)
@@ -121,8 +144,12 @@ def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
         _, out = jax.lax.scan(step, (b, kf, x0, True), ep)
         return out
 
+    def run(b0, k0, x0, eps, pol):
+        table = cell_table(grids, pol, order, ext)
+        return jax.vmap(lambda *xs: one(*xs, table))(b0, k0, x0, eps)
+
     x0 = jnp.concatenate([u0, logR0[:, None]], axis=1)
-    return jax.jit(jax.vmap(one))(b0, k0, x0, eps)
+    return jax.jit(run)(b0, k0, x0, eps, sol.policy)
 
 
 def euler_error_stats(sim) -> dict:

@@ -25,7 +25,12 @@ class CESolution(eqx.Module):
     eta, c. Diagnostics: iterations, max_change (last sup policy change), max_euler_error (max
     unit-free Euler error on the grid: bond in consumption units, portfolio in price units),
     share_binding (grid states where the constraint binds), share_floor (grid states on the
-    consumption floor), n_failed (Newton failures in the last sweep), b_bounds (the bond grid).
+    consumption floor), n_failed (Newton failures in the last sweep), b_bounds (the bond grid),
+    feedback (the collateral-price feedback F = theta gamma q K_bar / c state by state), n_multiple
+    (states where both the slack and the binding branch were valid in the last sweep; 0 unless every
+    state was solved on both branches), failed_per_sweep (failed states per sweep, -1 after the last),
+    selection (the equilibrium selection used where several branches were valid, "none" without
+    guess and verify everywhere).
     """
 
     params: TradeoffParams
@@ -47,10 +52,25 @@ class CESolution(eqx.Module):
     n_failed: jax.Array
     binding: jax.Array
     b_bounds: jax.Array
+    feedback: jax.Array
+    n_multiple: jax.Array
+    failed_per_sweep: jax.Array
+    selection: str = eqx.field(static=True, default="none")
 
     @property
     def n_industries(self) -> int:
         return self.grid.u.shape[-2]
+
+    @property
+    def converged(self):
+        """Sup change <= tol was reached with no failed state (per region for a batch)."""
+        return jnp.isfinite(self.max_change) & (self.n_failed == 0)
+
+    @property
+    def share_multiple(self):
+        """Share of grid states with two valid equilibria in the last sweep (per region for a batch)."""
+        n_states = self.binding.size // max(1, int(jnp.size(self.n_multiple)))
+        return self.n_multiple / n_states
 
     @property
     def eta(self):
@@ -70,6 +90,7 @@ class CESolution(eqx.Module):
             "b_grid": self.grid.b, "k_grid": self.grid.k, "u_grid": self.grid.u, "logR_grid": self.grid.logR,
             "P": self.grid.P, "iterations": self.iterations, "max_change": self.max_change,
             "max_euler_error": self.max_euler_error, "share_binding": self.share_binding, "n_failed": self.n_failed,
+            "feedback": self.feedback, "n_multiple": self.n_multiple, "selection": np.array(self.selection),
         })
 
     def summary(self) -> str:
@@ -77,5 +98,7 @@ class CESolution(eqx.Module):
         return (
             f"iterations {f(self.iterations)}, sup change {f(self.max_change)}, max Euler error on grid "
             f"{f(self.max_euler_error)}, binding share on grid {f(self.share_binding)}, failed solves "
-            f"{f(self.n_failed)}, bond grid {f(self.b_bounds)}"
+            f"{f(self.n_failed)}, bond grid {f(self.b_bounds)}, F = theta*gamma*q/c on grid "
+            f"[{float(np.min(self.feedback)):.3g}, {float(np.max(self.feedback)):.3g}], selection {self.selection}"
+            + ("" if self.selection == "none" else f", states with two equilibria {f(self.n_multiple)}")
         )

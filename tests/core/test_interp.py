@@ -17,7 +17,9 @@ def test_matches_scipy_and_is_exact_on_multilinear():
     X, Y = np.meshgrid(gx, gy, indexing="ij")
     f = 1 + 2 * X - 3 * Y + 0.5 * X * Y
     x = jnp.array([1.7, 3.0])  # outside the grid: linear extrapolation stays exact for bilinear f
-    np.testing.assert_allclose(float(interp((jnp.array(gx), jnp.array(gy)), jnp.array(f), x)), 1 + 3.4 - 9 + 2.55, atol=1e-12)
+    np.testing.assert_allclose(
+        float(interp((jnp.array(gx), jnp.array(gy)), jnp.array(f), x)), 1 + 3.4 - 9 + 2.55, atol=1e-12
+    )
 
 
 def test_gradient_trailing_axes_and_clamping():
@@ -27,3 +29,43 @@ def test_gradient_trailing_axes_and_clamping():
     np.testing.assert_allclose(np.asarray(grad), [3.0], atol=1e-12)
     clamped = interp((g,), V, jnp.array([2.0]), extrapolate=False)
     np.testing.assert_allclose(np.asarray(clamped), [3.0, 1.0], atol=1e-12)
+
+
+def test_cubic_matches_scipy_hermite_and_is_exact_on_quadratics():
+    """Order 3: the cubic Hermite spline with centred-difference slopes (scipy's CubicHermiteSpline with
+    the same slopes, ghost nodes extrapolated linearly at the edges); exact for quadratics in interior cells
+    of a uniform grid; the table form (one gather per point) equals the per-call form."""
+    from scipy.interpolate import CubicHermiteSpline
+
+    from econhubs.core import cell_table
+
+    rng = np.random.default_rng(1)
+    g = np.sort(rng.uniform(0, 1, 7))
+    v = rng.normal(size=7)
+    gp = np.concatenate([[2 * g[0] - g[1]], g, [2 * g[-1] - g[-2]]])
+    vp = np.concatenate([[2 * v[0] - v[1]], v, [2 * v[-1] - v[-2]]])
+    slopes = (vp[2:] - vp[:-2]) / (gp[2:] - gp[:-2])
+    ref = CubicHermiteSpline(g, v, slopes)
+    x = rng.uniform(g[0], g[-1], 40)
+    out = jax.vmap(lambda xx: interp((jnp.array(g),), jnp.array(v), xx[None], order=3))(jnp.array(x))
+    np.testing.assert_allclose(np.asarray(out), ref(x), atol=1e-12)
+    gu = np.linspace(0.0, 2.0, 6)
+    gk = np.linspace(-1.0, 1.0, 5)
+    B, K = np.meshgrid(gu, gk, indexing="ij")
+    F = np.stack([1 + B - 2 * K + 3 * K**2 + B * K, np.exp(B) * K], axis=-1)  # quadratic in k, linear in b
+    tab = cell_table((jnp.array(gu), jnp.array(gk)), jnp.array(F), order=(1, 3))
+    pts = np.column_stack([rng.uniform(0, 2, 30), rng.uniform(-0.5, 0.5, 30)])  # interior k cells
+    vals = jax.vmap(tab)(jnp.array(pts))
+    b, k = pts[:, 0], pts[:, 1]
+    np.testing.assert_allclose(np.asarray(vals[:, 0]), 1 + b - 2 * k + 3 * k**2 + b * k, atol=1e-12)
+    direct = jax.vmap(lambda p: interp((jnp.array(gu), jnp.array(gk)), jnp.array(F), p, order=(1, 3)))(jnp.array(pts))
+    np.testing.assert_allclose(np.asarray(vals), np.asarray(direct), atol=1e-14)
+    lin = cell_table((jnp.array(gu), jnp.array(gk)), jnp.array(F), order=1)
+    ref_lin = RegularGridInterpolator((gu, gk), F)
+    np.testing.assert_allclose(np.asarray(jax.vmap(lin)(jnp.array(pts))), ref_lin(pts), atol=1e-12)
+    outside = jnp.array([1.0, 1.5])  # order-3 dimension extrapolates linearly from the edge cell
+    kk = np.array([gk[-2], gk[-1]])
+    fk = 1 + 1.0 - 2 * kk + 3 * kk**2 + 1.0 * kk
+    np.testing.assert_allclose(
+        float(tab(outside)[0]), fk[1] + (fk[1] - fk[0]) * (1.5 - gk[-1]) / (gk[-1] - gk[-2]), atol=1e-12
+    )

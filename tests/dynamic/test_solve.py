@@ -7,8 +7,9 @@ from econhubs.dynamic import GridSpec, default_params, impulse_response, simulat
 
 
 def test_industries_1_and_3_converge():
-    for I, spec in [(1, GridSpec(n_b=8, n_z=3, n_R=3)), (3, GridSpec(n_b=4, n_k=3, n_z=2, n_R=1))]:
-        sol = solve_competitive(default_params(I), spec, max_iter=4000)
+    slack = dict(b_lo_mult=0.85, b_hi_mult=0.35)  # the seed's theta on a grid above the limit (slack)
+    for I, spec in [(1, GridSpec(n_b=8, n_z=3, n_R=3, **slack)), (3, GridSpec(n_b=4, n_k=3, n_z=2, n_R=1, **slack))]:
+        sol = solve_competitive(default_params(I, calibration="seed"), spec, max_iter=4000)
         assert np.all(np.isfinite(np.asarray(sol.policy)))
         assert float(sol.max_change) <= 1e-8
         assert float(sol.max_euler_error) < 1e-6
@@ -16,7 +17,7 @@ def test_industries_1_and_3_converge():
 
 
 def test_batch_matches_individual_solves():
-    spec = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1)
+    spec = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1, b_lo_mult=0.85, b_hi_mult=0.35)  # seed thetas, slack grid
     ps = [default_params(2, theta=0.35), default_params(2, theta=0.53)]
     batch = solve_competitive(stack_params(ps), spec, max_iter=4000)
     for j, p in enumerate(ps):
@@ -25,7 +26,8 @@ def test_batch_matches_individual_solves():
 
 
 def test_simulation_and_irf_finite():
-    sol = solve_competitive(default_params(2), GridSpec(n_b=5, n_k=3, n_z=2, n_R=1), max_iter=4000)
+    spec = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1, b_lo_mult=0.85, b_hi_mult=0.35)
+    sol = solve_competitive(default_params(2, calibration="seed"), spec, max_iter=4000)
     sim = simulate(sol, jax.random.PRNGKey(0), n_regions=16, T=30)
     assert sim["b"].shape == (16, 30) and np.all(np.isfinite(np.asarray(sim["c"])))
     irf = impulse_response(sol, jax.random.PRNGKey(1), n_draws=16, T=10, burn=20)

@@ -55,9 +55,9 @@ def test_deterministic_closed_form():
 
 
 def test_symmetric_industries_symmetric_policies():
-    p = default_params(2, phi=jnp.array([1.0, 1.0]), xi=jnp.array([0.2, 0.2]), rho=jnp.array([0.8, 0.8]),
-                       sigma=jnp.array([0.02, 0.02]))
-    spec = GridSpec(n_b=5, n_k=5, n_z=3, n_R=1)
+    p = default_params(2, calibration="seed", phi=jnp.array([1.0, 1.0]), xi=jnp.array([0.2, 0.2]),
+                       rho=jnp.array([0.8, 0.8]), sigma=jnp.array([0.02, 0.02]))
+    spec = GridSpec(n_b=5, n_k=5, n_z=3, n_R=1, b_lo_mult=0.85, b_hi_mult=0.35)  # slack grid: symmetry only
     sol = solve_competitive(p, spec, max_iter=4000)
     k1 = np.asarray(sol.k_next)[..., 0]  # (b, k1, u1, u2, R)
     # mirror: k1'(b, k1, u1, u2) = 1 - k1'(b, 1 - k1, u2, u1)
@@ -82,7 +82,8 @@ def test_collateral_feedback_warning():
     """The slides' theta and gamma put binding states on the perverse branch (theta gamma q / c >> 1):
     a warning says so; a small theta does not warn."""
     with pytest.warns(RuntimeWarning, match="collateral-price feedback"):
-        default_params(2)
+        default_params(2, calibration="seed")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        default_params(2, theta=0.02)
+        default_params(2)
+        default_params(2, calibration="seed", collateral_price="steady")

@@ -1,0 +1,138 @@
+"""One time-iteration sweep, and the Newton-GMRES polish of the collocation system.
+
+``sweep``: every grid state's system F(y; s, Y_n) = 0 solved by the core Newton from Y_n(s),
+against one interpolation table of Y_n (built once per sweep); states are processed in chunks
+(``lax.map(..., batch_size=chunk)``, ``vmap`` inside) so the per-chunk working set stays in cache.
+Guess and verify (``branches="all"``): each state is solved on every smooth branch and
+``select`` keeps the valid one (or the preferred one where several are valid: equilibrium
+selection); ``branches="fallback"``: the branches only at the states where the smooth solve failed,
+gathered (at most max(64, N/16) per sweep).
+
+``polish``: Newton-GMRES on the stacked collocation system G(Y)_s = F(Y_s; s, Y) = 0 (matrix-free
+JVPs, block-Jacobi preconditioner from the per-state Jacobians dF/dy_s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float, Int
+
+from ..core import GMRES, FunctionPreconditioner, Newton, root_find
+from ._grid import TradeoffGrid, grid_points
+
+
+class SweepOut(eqx.Module):
+    """New policies (N, n_pol), per-state success, and the number of states with several valid branches."""
+
+    policy: Float[Array, "N n"]
+    ok: Bool[Array, " N"]
+    n_multiple: Int[Array, ""]
+
+
+def map_states(f: Callable, xs, chunk: int):
+    """f mapped over the leading axis of ``xs`` in chunks of ``chunk`` (vmap within a chunk)."""
+    n = jax.tree.leaves(xs)[0].shape[0]
+    if n <= chunk:
+        return jax.vmap(f)(*xs)
+    return jax.lax.map(lambda x: f(*x), xs, batch_size=chunk)
+
+
+def solve_state(residual: Callable, newton: Newton, steps: int, regime, y0, point, params, grid, table):
+    """One state's Newton solve on the smooth residual (regime None) or on one branch: (y, converged)."""
+    kw = {} if regime is None else {"regime": regime}
+    sol = root_find(
+        lambda y, a: residual(y, a[0], a[2], a[3], a[1], **kw),
+        y0,
+        (point, table, params, grid),
+        solver=newton,
+        max_steps=steps,
+        has_aux=True,
+        throw=False,
+    )
+    return sol.value, sol.converged
+
+
+def _branches(ti, residual, y0, point, params, grid, table):
+    """Each smooth branch solved from y0 (``ti.branch_steps`` Newton steps, ``ti.branch_backtracks`` halvings),
+    then ``ti.select``."""
+    newton = eqx.tree_at(lambda n: n.max_backtracks, ti.newton, ti.branch_backtracks)
+    vals, oks = zip(
+        *(solve_state(residual, newton, ti.branch_steps, r, y0, point, params, grid, table) for r in ti.regimes)
+    )
+    out = ti.select(y0, list(vals), list(oks), point, grid)
+    return out if len(out) == 3 else (*out, jnp.array(False))
+
+
+def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
+    """One sweep of :class:`TimeIteration` ``ti`` from the policies ``pol`` (N, n_pol)."""
+    pts = grid_points(grid)
+    table = grid.policy_table(pol)
+    n = pol.shape[0]
+    if ti.branches == "all":
+        new, ok, mult = map_states(
+            lambda y, pt: _branches(ti, residual, y, pt, params, grid, table), (pol, pts), ti.chunk
+        )
+        n_mult = jnp.sum(mult)
+    else:
+        new, ok = map_states(
+            lambda y, pt: solve_state(residual, ti.newton, ti.newton_steps, None, y, pt, params, grid, table),
+            (pol, pts),
+            ti.chunk,
+        )
+        n_mult = jnp.array(0)
+    if ti.branches == "fallback":
+        n_gather = min(n, max(64, n // 16))
+
+        def branches(_):
+            idx = jnp.nonzero(~ok, size=n_gather, fill_value=n)[0]
+            safe = jnp.minimum(idx, n - 1)
+            sub = jax.tree.map(lambda a: a[safe], pts)
+            new_b, ok_b, m_b = jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table))(
+                pol[safe], sub
+            )
+            valid = idx < n
+            return (new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop"), jnp.sum(m_b & valid))
+
+        new, ok, n_mult = jax.lax.cond(jnp.all(ok), lambda _: (new, ok, jnp.array(0)), branches, None)
+    finite = jnp.all(jnp.isfinite(new), axis=1)
+    new = jnp.where(finite[:, None], new, pol)
+    return SweepOut(policy=new, ok=ok & finite, n_multiple=n_mult)
+
+
+def polish(residual: Callable, pol, params, grid: TradeoffGrid, newton: Newton, max_steps: int = 12):
+    """Newton-GMRES on the collocation system G(Y)_s = F(Y_s; s, Y) = 0 (see module docstring).
+
+    Returns the polished policies, or the input if Newton did not reach the tolerance.
+    """
+    pts = grid_points(grid)
+
+    def G(Y, args):
+        table = grid.policy_table(Y)
+        return jax.vmap(lambda y, pt: residual(y, pt, params, grid, table)[0])(Y, pts), None
+
+    def blocks(Y, args):
+        table = grid.policy_table(Y)
+
+        def own(y, pt):
+            return jax.jacfwd(lambda yy: residual(yy, pt, params, grid, table)[0])(y)
+
+        return jax.scipy.linalg.lu_factor(jax.vmap(own)(Y, pts))
+
+    def apply(lu, v):
+        return jax.vmap(lambda a, b, c: jax.scipy.linalg.lu_solve((a, b), c))(*lu, v)
+
+    gmres = GMRES(
+        restart=60,
+        max_restarts=20,
+        rtol=0.1,
+        rtol_min=1e-8,
+        forcing=0.1,
+        preconditioner=FunctionPreconditioner(blocks, apply),
+    )
+    solver = Newton(atol=newton.atol, linear=gmres, max_backtracks=10)
+    sol = root_find(G, pol, None, solver=solver, max_steps=max_steps, has_aux=True, throw=False)
+    return jnp.where(sol.converged, sol.value, pol)
