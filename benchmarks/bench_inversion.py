@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import jax
+from _report import append_results, machine
 
 import econhubs  # noqa: F401  (float64)
-from _report import append_results, machine
 from econhubs.data import load_hubs_default
 from econhubs.estimation import inversion_fit
 from econhubs.spatial import real_economy, solve_equilibrium
