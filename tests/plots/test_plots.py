@@ -56,6 +56,7 @@ def test_state_map_written_atomically(tmp_path, monkeypatch):
     assert (tmp_path / "names.png").exists()
 
 
+@pytest.mark.slow
 def test_hub_figures(tmp_path):
     import sys
 

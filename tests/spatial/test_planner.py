@@ -35,6 +35,7 @@ def test_equilibrium_allocation_is_the_planner_system_at_zero_gain(economy):
     assert max(float(jnp.max(jnp.abs(v))) for v in F.values()) < 1e-10
 
 
+@pytest.mark.slow
 def test_optimum_certificate(optimum):
     assert optimum.converged
     assert optimum.grad_norm <= 1e-6 and optimum.budget_error <= 1e-10 and optimum.g > 0
@@ -64,6 +65,7 @@ def test_random_starts_reach_the_same_gain(economy, optimum):
     assert max(abs(g - optimum.g) for g in gs) < 1e-10
 
 
+@pytest.mark.slow
 def test_no_externalities_leaves_only_the_income_tax_channel(economy, optimum):
     """tau = 0: the optimum is decentralised by t_L alone (Delta = 0) and g > 0. On the tau > 0 economy the
     income-tax-only policy (t_L and R, no Delta) gains less than the planner (the planner could choose it).
@@ -94,6 +96,7 @@ def test_external_effect_matches_a_loop(economy):
     assert np.allclose(np.asarray(external_effect(eq.w, eq.L, eq.Lkj, p)), want, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_laissez_faire_taxed_equilibrium_is_the_equilibrium(economy):
     p, f, tc, eq = economy
     sol, e2, _, _ = solve_taxed_equilibrium(p, f, tc, eq.U, {**eq.z, "R": jnp.full(2, 0.01)}, t_L=0.0, subsidy=False)
@@ -109,6 +112,7 @@ def test_proposition1_taxes_decentralise_the_optimum(optimum):
     assert tx.g == pytest.approx(optimum.g, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_checkpoint_resume(tmp_path, economy, optimum):
     p, f, tc, eq = economy
     ck = tmp_path / "ck.npz"

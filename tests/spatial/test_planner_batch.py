@@ -23,6 +23,7 @@ def scenarios():
     return ps, f, ts
 
 
+@pytest.mark.slow
 def test_batch_matches_one_by_one():
     ps, f, ts = scenarios()
     eqb = solve_batch_equilibrium(stack_scenarios(ps), f, stack_scenarios(ts), chunk_size=2)
