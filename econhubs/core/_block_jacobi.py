@@ -47,5 +47,13 @@ class BlockJacobi(AbstractPreconditioner):
         return jax.vmap(jax.scipy.linalg.lu_factor)(self.blocks(y, args))
 
     def apply(self, lu: tuple[Array, Array], v: PyTree[Array]) -> PyTree[Array]:
-        x = jax.vmap(lambda a, piv, b: jax.scipy.linalg.lu_solve((a, piv), b))(lu[0], lu[1], self.to_blocks(v))
-        return self.from_blocks(x, v)
+        return self._solve(lu, v, 0)
+
+    def apply_transpose(self, lu: tuple[Array, Array], v: PyTree[Array]) -> PyTree[Array]:
+        """M^T v (the transposed solve of the implicit adjoint's VJP)."""
+        return self._solve(lu, v, 1)
+
+    def _solve(self, lu, v, trans: int):
+        vb = self.to_blocks(v)
+        x = jax.vmap(lambda a, piv, b: jax.scipy.linalg.lu_solve((a, piv), b, trans=trans))(lu[0], lu[1], vb)
+        return self.from_blocks(x.astype(vb.dtype), v)

@@ -125,7 +125,9 @@ def gmres(
 class LineaxGMRES(lx.AbstractLinearSolver):
     """:func:`gmres` as a lineax solver (used by ``optimistix.ImplicitAdjoint`` for gradients).
 
-    Tolerance in the 2-norm of the whole residual (rtol relative to ||b||_2); no preconditioner.
+    Tolerance in the 2-norm of the whole residual (rtol relative to ||b||_2). Inside the implicit
+    adjoint of :func:`econhubs.core.root_find` it reuses the Newton solver's preconditioner, built
+    at the root (``_adjoint_preconditioner``), and its transpose for the transposed solve of VJPs.
     """
 
     rtol: float = 1e-10
@@ -135,29 +137,56 @@ class LineaxGMRES(lx.AbstractLinearSolver):
 
     def init(self, operator, options):
         del options
-        return lx.linearise(operator)
+        pc, state = _adjoint_preconditioner(operator)
+        return lx.linearise(operator), pc, state, False
 
     def compute(self, state, vector, options):
         del options
+        operator, pc, pc_state, transposed = state
         b = ravel_pytree(vector)[0]
-        x_struct = state.in_structure()
+        x_struct = operator.in_structure()
 
         def mv(v):
-            return ravel_pytree(state.mv(_unflatten(x_struct, v)))[0]
+            return ravel_pytree(operator.mv(_unflatten(x_struct, v)))[0]
 
-        x, ok, nmv, _ = gmres(mv, b, rtol=self.rtol, atol=self.atol, restart=self.restart,
+        precond = None
+        if pc is not None:
+            apply = pc.apply_transpose if transposed else pc.apply
+            precond = lambda v: ravel_pytree(apply(pc_state, _unflatten(x_struct, v)))[0]  # noqa: E731
+        x, ok, nmv, _ = gmres(mv, b, precond=precond, rtol=self.rtol, atol=self.atol, restart=self.restart,
                               max_restarts=self.max_restarts)
         result = lx.RESULTS.where(ok, lx.RESULTS.successful, lx.RESULTS.max_steps_reached)
         return _unflatten(x_struct, x), result, {"num_steps": nmv}
 
     def transpose(self, state, options):
-        return state.transpose(), options
+        operator, pc, pc_state, transposed = state
+        usable = pc is not None and hasattr(pc, "apply_transpose")
+        return (operator.transpose(), pc if usable else None, pc_state, not transposed), options
 
     def conj(self, state, options):
-        return lx.conj(state), options
+        operator, pc, pc_state, transposed = state
+        return (lx.conj(operator), pc, pc_state, transposed), options
 
     def assume_full_rank(self):
         return True
+
+
+def _adjoint_preconditioner(operator):
+    """(preconditioner, built state) of the Newton solver whose root the adjoint differentiates, or
+    (None, None). optimistix's implicit adjoint hands lineax ``JacobianLinearOperator(_, root,
+    (fn_rewrite, residual, inputs))`` with ``inputs = (fn, solver, y0, args, ...)``."""
+    try:
+        inputs = operator.args[2]
+        solver, args = inputs[1], inputs[3]
+        pc = solver.linear.preconditioner
+    except (AttributeError, IndexError, TypeError):
+        return None, None
+    if pc is None:
+        return None, None
+    dtype = getattr(solver.linear, "dtype", None)
+    from ._linear_solve import cast
+
+    return pc, pc.build(cast(operator.x, dtype), cast(args, dtype))
 
 
 def _unflatten(struct, v):
