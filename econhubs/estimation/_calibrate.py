@@ -92,6 +92,9 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
     build: φ dict → (params, fundamentals, trade) (e.g. :func:`default_model`); moments: Equilibrium →
     vector (e.g. :func:`default_moments`); targets: the data moments; weights: per-moment W (default 1);
     z0: a warm start for every solve. ``throw``: raise if the optimiser or the final solve fails.
+    The search is over u with φ = lower + exp(u0 + tanh(u − u0)) (lower = 1 for ν, 0 otherwise):
+    every trial point is a valid economy within a factor e of the start; a failed solve returns a
+    large finite residual.
     """
     from ..spatial import solve_equilibrium
 
@@ -105,8 +108,10 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
 
     lower = jnp.asarray([1.0 if k == "nu" else 0.0 for k in names])  # ν > 1, θ, δ > 0
 
-    def to_phi(u):  # optimise u = ln(φ - lower): every trial point is a valid economy
-        return lower + jnp.exp(u)
+    u0 = jnp.log(jnp.asarray([start[k] for k in names], float) - lower)
+
+    def to_phi(u):  # φ = lower + exp(u0 + tanh(u - u0)): a valid economy within a factor e of the start
+        return lower + jnp.exp(u0 + jnp.tanh(u - u0))
 
     def model_moments(phi):
         eq = solve_equilibrium(*build(dict(zip(names, phi))), z0=z0, throw=False)
@@ -119,7 +124,6 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
         return jnp.where(ok, w * (m - targets), 1e3)  # a failed solve is a bad point, not a NaN
 
     solver = optx.LevenbergMarquardt(rtol=1e-12, atol=1e-12) if solver is None else solver
-    u0 = jnp.log(jnp.asarray([start[k] for k in names], float) - lower)
     sol = optx.least_squares(resid, solver, u0, max_steps=max_steps, throw=False)
     solves = count[0]
     phi = to_phi(sol.value)
