@@ -24,6 +24,7 @@ def _metros(n, rng):
     return pd.DataFrame({"division": div, "lat": rng.uniform(25, 48, n), "lon": rng.uniform(-120, -70, n)})
 
 
+@pytest.mark.slow
 def test_noiseless_lambda_recovers_tau_exactly():
     """λ = exp(δ_kj + division + climate) (L^k/L)^τR L^τL exactly: 2SLS and OLS return τ to 1e-9."""
     rng = np.random.default_rng(0)
