@@ -43,6 +43,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_matches_linearmodels(case):
     make, dep, exog, endog, instr, cl = CASES[case]
@@ -81,6 +82,7 @@ def test_ols_when_no_endog_matches_linearmodels():
     assert "OLS" in res.summary() and "lwage" in res.summary()
 
 
+@pytest.mark.slow
 def test_fit_arrays_vmaps_over_draws():
     d = _synthetic(n=200)
     x = jnp.asarray(d[["const", "w", "d1", "d2"]].to_numpy())
