@@ -15,8 +15,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
-from econhubs.core import RESULTS, Solution, check_solution
 from jaxtyping import Array, PyTree
+
+from econhubs.core import RESULTS, Solution, check_solution
 
 
 class DampedFixedPoint(eqx.Module):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from econhubs.data import HubsDefaultData, great_circle_km
 from econhubs.spatial import TradeCosts, default_economy, synthetic_fundamentals
 from econhubs.spatial._default import GROUPS, THETA_BAR

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from econhubs.core import Solution
-from econhubs.spatial import Fundamentals, HubsParams, TradeCosts
-from econhubs.spatial import hubs_residual as residual
-
 from _fixed_point import DampedFixedPoint, fixed_point
+
+from econhubs.core import Solution
+from econhubs.spatial import Fundamentals, HubsParams, TradeCosts, hubs_residual as residual
 
 
 def _inner(z: dict, model, tol: float) -> dict:

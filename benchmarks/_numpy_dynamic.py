@@ -14,14 +14,16 @@ package's parameter and grid objects). It evaluates the residual of
   bond Euler 1 - mu - R E[m'];  portfolio Eulers (q + dPhi_i/dk' - E[m' (dividend_i' + q'(1 + theta mu'))]) / q_ss.
 
 (``regime="slack"``: slack = y_ss s, mu = 0; ``regime="bind"``: slack = 0, mu = -s, for this period's
-y only, as ``decode(..., regime)``), and solves every state's (I+1)-equation system by the same damped Newton as the core solver
+y only, as ``decode(..., regime)``), and solves every state's (I+1)-equation system by the same damped
+Newton as the core solver
 (``econhubs.core.Newton``, dense step): Jacobian per state, stacked ``np.linalg.solve``, Armijo
 backtracking on 1/2 ||F||^2 with step halving (at most ``max_backtracks``), a state stops when
 max |F| <= atol, when its line search fails (then it keeps its last iterate), or after
 ``max_steps`` Newton steps. Non-finite results fall back to the previous policy, as in
 ``time_iteration``. With ``regimes=True`` each state is solved on both branches and the valid
 root kept (``ce_select``: slack branch if s >= 0, else binding branch if -s >= 0), as
-``time_iteration(..., regimes=CE_REGIMES, select=ce_select)``. States are processed in chunks (vectorised within a chunk) to bound memory,
+``time_iteration(..., regimes=CE_REGIMES, select=ce_select)``. States are processed in chunks
+(vectorised within a chunk) to bound memory,
 and only the states still iterating are evaluated.
 
 Jacobian: ``"complex"`` (complex step, J = Im F(y + i h e_j) / h with h = 1e-20: exact to machine
@@ -68,10 +70,24 @@ class NumpyModel:
 
         f = lambda x: float(np.asarray(x))  # noqa: E731
         a = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731
-        return cls(I=int(np.shape(p.phi)[-1]), phi=a(p.phi), xi=a(p.xi), alpha=f(p.alpha), beta=f(p.beta),
-                   gamma=f(p.gamma), theta=f(p.theta), K_bar=f(p.K_bar), c_floor=f(p.c_floor),
-                   constrained=bool(p.constrained), y_ss=f(steady_state_income(p)), q_ss=f(steady_state_price(p)),
-                   endog_grids=tuple(a(g) for g in grid.endog_grids), zbar=a(grid.zbar), R=a(grid.R), P=a(grid.P))
+        return cls(
+            I=int(np.shape(p.phi)[-1]),
+            phi=a(p.phi),
+            xi=a(p.xi),
+            alpha=f(p.alpha),
+            beta=f(p.beta),
+            gamma=f(p.gamma),
+            theta=f(p.theta),
+            K_bar=f(p.K_bar),
+            c_floor=f(p.c_floor),
+            constrained=bool(p.constrained),
+            y_ss=f(steady_state_income(p)),
+            q_ss=f(steady_state_price(p)),
+            endog_grids=tuple(a(g) for g in grid.endog_grids),
+            zbar=a(grid.zbar),
+            R=a(grid.R),
+            P=a(grid.P),
+        )
 
     @property
     def endog_shape(self) -> tuple:
@@ -124,7 +140,7 @@ def _interp(m: NumpyModel, flat_pol, x):
     Cells come from the real part of the first direction (all directions share it)."""
     d = len(m.endog_grids)
     shape = m.endog_shape
-    strides = [int(np.prod(shape[j + 1:])) for j in range(d)]
+    strides = [int(np.prod(shape[j + 1 :])) for j in range(d)]
     axes = []
     for j, g in enumerate(m.endog_grids):
         xr = x[:, 0, j].real

@@ -22,14 +22,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _counting import COUNT, counted, reset
+from _fixed_point import DampedFixedPoint, fixed_point
+from _old_newton import OldNewton, old_root_find
+
 from econhubs.core import root_find
 from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, cprs_residual, fill_shock, solve_hat, zero_guess
 from econhubs.spatial._cprs_results import CPRS, outcomes
 from econhubs.spatial._cprs_sweep import solve_batch, unit_lambdas
 
-from _counting import COUNT, counted, reset
-from _fixed_point import DampedFixedPoint, fixed_point
-from _old_newton import OldNewton, old_root_find
 from _report import append_results, machine
 
 TOL = 1e-12

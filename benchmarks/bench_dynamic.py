@@ -56,14 +56,22 @@ import numpy as np
 from jax import monitoring
 
 import econhubs  # noqa: F401  (float64)
-import _numpy_dynamic as nd
-from _report import append_results, machine
 from econhubs.core import DenseLU, Newton
-from econhubs.dynamic import GridSpec, TimeIteration, ce_euler_errors, ce_residual, default_params, make_grid
-from econhubs.dynamic import solve_competitive
+from econhubs.dynamic import (
+    GridSpec,
+    TimeIteration,
+    ce_euler_errors,
+    ce_residual,
+    default_params,
+    make_grid,
+    solve_competitive,
+)
 from econhubs.dynamic._competitive import initial_policy
 from econhubs.dynamic._residual import CE_REGIMES, ce_select
 from econhubs.dynamic._time_iteration import evaluate_on_grid, grid_points
+
+import _numpy_dynamic as nd
+from _report import append_results, machine
 
 HAVE_REGIMES = True
 
@@ -79,8 +87,11 @@ SMOOTH, GV, F32 = "smooth", "guess-and-verify", "smooth, float32 LU"
 CHUNK = 512  # states per lax.map chunk of a sweep
 
 _compile_s = [0.0]
-_COMPILE_EVENTS = ("/jax/core/compile/jaxpr_trace_duration", "/jax/core/compile/jaxpr_to_mlir_module_duration",
-                   "/jax/core/compile/backend_compile_duration")
+_COMPILE_EVENTS = (
+    "/jax/core/compile/jaxpr_trace_duration",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration",
+    "/jax/core/compile/backend_compile_duration",
+)
 
 
 def _on_event(name, secs, **kw):
@@ -107,8 +118,17 @@ def jax_time_iteration(p, grid, variant):
     extra = dict(regimes=CE_REGIMES, select=ce_select, branches="all") if variant == GV else {}
 
     def fn(pol, max_iter, tol):
-        ti = TimeIteration(tol=tol, max_iter=max_iter, damping=1.0, newton=newton, newton_steps=NEWTON_STEPS,
-                           accelerate=0, polish_below=None, chunk=CHUNK, **extra)
+        ti = TimeIteration(
+            tol=tol,
+            max_iter=max_iter,
+            damping=1.0,
+            newton=newton,
+            newton_steps=NEWTON_STEPS,
+            accelerate=0,
+            polish_below=None,
+            chunk=CHUNK,
+            **extra,
+        )
         r = ti(ce_residual, pol, p, grid)
         return r.policy, r.iterations, r.max_change, r.n_failed
 
@@ -127,14 +147,39 @@ def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats,
     """One JAX sweep and one NumPy sweep from ``pol``: times (best of repeats) and agreement."""
     out, t_jax = best_of(lambda: run(pol, 1, 0.0), repeats)
     (new_np, steps, nfail), t_np = best_of(
-        lambda: nd.sweep(m, pol, pts, regimes=variant == GV, atol=NEWTON_ATOL, max_steps=NEWTON_STEPS,
-                         max_backtracks=BACKTRACKS, jac=jac), repeats)
+        lambda: nd.sweep(
+            m,
+            pol,
+            pts,
+            regimes=variant == GV,
+            atol=NEWTON_ATOL,
+            max_steps=NEWTON_STEPS,
+            max_backtracks=BACKTRACKS,
+            jac=jac,
+        ),
+        repeats,
+    )
     diff = float(np.max(np.abs(np.asarray(out[0]) - new_np)))
-    row = dict(spec=spec, n=n, variant=variant, state=label, compile=t_compile, t_jax=t_jax, t_np=t_np, diff=diff,
-               steps=steps, nfail=f"{nfail}/{int(out[3])}", agree=diff <= AGREE_TOL, reps=repeats)
-    print(f"  {variant} sweep from {label}: JAX {t_jax:.3f}s  NumPy {t_np:.3f}s  (NumPy/JAX {t_np / t_jax:.2f})  "
-          f"max|new_NumPy - new_JAX| = {diff:.2e} ({'<=' if row['agree'] else 'EXCEEDS'} {AGREE_TOL:.0e}), "
-          f"Newton steps {steps}, states without a solution NumPy/JAX {row['nfail']}", flush=True)
+    row = dict(
+        spec=spec,
+        n=n,
+        variant=variant,
+        state=label,
+        compile=t_compile,
+        t_jax=t_jax,
+        t_np=t_np,
+        diff=diff,
+        steps=steps,
+        nfail=f"{nfail}/{int(out[3])}",
+        agree=diff <= AGREE_TOL,
+        reps=repeats,
+    )
+    print(
+        f"  {variant} sweep from {label}: JAX {t_jax:.3f}s  NumPy {t_np:.3f}s  (NumPy/JAX {t_np / t_jax:.2f})  "
+        f"max|new_NumPy - new_JAX| = {diff:.2e} ({'<=' if row['agree'] else 'EXCEEDS'} {AGREE_TOL:.0e}), "
+        f"Newton steps {steps}, states without a solution NumPy/JAX {row['nfail']}",
+        flush=True,
+    )
     return row
 
 
@@ -153,12 +198,24 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
         jax.block_until_ready(sol.policy)
         wall = time.perf_counter() - t0
         comp = _compile_s[0]
-        rows.append(dict(spec=spec, n=n, method="JAX solve_competitive (guess-and-verify sweeps + extrapolation + "
-                                                "Newton-GMRES polish)", sweeps=str(int(sol.iterations)),
-                         change=float(sol.max_change), euler=float(sol.max_euler_error), compile=comp,
-                         wall=wall - comp, kind="measured"))
-        print(f"  solve_competitive: {wall - comp:.2f}s (+ compile {comp:.1f}s), sweeps {int(sol.iterations)}, "
-              f"sup change {float(sol.max_change):.1e}, max Euler error {float(sol.max_euler_error):.1e}", flush=True)
+        rows.append(
+            dict(
+                spec=spec,
+                n=n,
+                method="JAX solve_competitive (guess-and-verify sweeps + extrapolation + Newton-GMRES polish)",
+                sweeps=str(int(sol.iterations)),
+                change=float(sol.max_change),
+                euler=float(sol.max_euler_error),
+                compile=comp,
+                wall=wall - comp,
+                kind="measured",
+            )
+        )
+        print(
+            f"  solve_competitive: {wall - comp:.2f}s (+ compile {comp:.1f}s), sweeps {int(sol.iterations)}, "
+            f"sup change {float(sol.max_change):.1e}, max Euler error {float(sol.max_euler_error):.1e}",
+            flush=True,
+        )
     run, _ = runs[SMOOTH]
     pol0 = initial_policy(p, grid)
     t0 = time.perf_counter()
@@ -166,8 +223,9 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
     t_a = time.perf_counter() - t0
     mid = {}
     for v, (rv, tc) in runs.items():
-        r = compare_sweep(f"after {int(ia)} plain sweeps", v, spec, n, rv, tc, m, pts, pa,
-                          1 if (v == GV and n > 5_000) else reps, jac)
+        r = compare_sweep(
+            f"after {int(ia)} plain sweeps", v, spec, n, rv, tc, m, pts, pa, 1 if (v == GV and n > 5_000) else reps, jac
+        )
         sweep_rows.append(r)
         mid[v] = r
     t0 = time.perf_counter()
@@ -182,8 +240,11 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
     else:
         n_est = None
     per_sweep = (t_a + t_b) / done
-    print(f"  plain TI: {done} sweeps in {t_a + t_b:.1f}s, sup change {float(db):.2e}, contraction rate {rate:.5f}, "
-          f"extrapolated sweeps to {TOL:.0e}: {n_est}", flush=True)
+    print(
+        f"  plain TI: {done} sweeps in {t_a + t_b:.1f}s, sup change {float(db):.2e}, contraction rate {rate:.5f}, "
+        f"extrapolated sweeps to {TOL:.0e}: {n_est}",
+        flush=True,
+    )
     method = "JAX plain time iteration, smooth sweeps (no extrapolation, no polish)"
     if n <= opts["plain_full_max"]:
         t0 = time.perf_counter()
@@ -192,27 +253,60 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
         total = done + int(ic)
         ok = float(dc) <= TOL
         ee = euler_error(p, grid, pc)
-        rows.append(dict(spec=spec, n=n, method=method, sweeps=f"{total}" + ("" if ok else f" (cap, not converged)"),
-                         change=float(dc), euler=ee, compile=mid[SMOOTH]["compile"], wall=t_a + t_b + t_c,
-                         kind=f"measured (count extrapolated from sweeps {N_FIRST}-{done} would be {n_est})"))
-        print(f"  plain TI to convergence: {total} sweeps, {t_a + t_b + t_c:.1f}s, sup change {float(dc):.1e}, "
-              f"max Euler error {ee:.1e} (extrapolated count was {n_est})", flush=True)
-        n_sweeps, how = (total, "measured") if ok else (n_est, f"extrapolated (plain run stopped at the cap {opts['cap']})")
+        rows.append(
+            dict(
+                spec=spec,
+                n=n,
+                method=method,
+                sweeps=f"{total}" + ("" if ok else " (cap, not converged)"),
+                change=float(dc),
+                euler=ee,
+                compile=mid[SMOOTH]["compile"],
+                wall=t_a + t_b + t_c,
+                kind=f"measured (count extrapolated from sweeps {N_FIRST}-{done} would be {n_est})",
+            )
+        )
+        print(
+            f"  plain TI to convergence: {total} sweeps, {t_a + t_b + t_c:.1f}s, sup change {float(dc):.1e}, "
+            f"max Euler error {ee:.1e} (extrapolated count was {n_est})",
+            flush=True,
+        )
+        n_sweeps, how = (
+            (total, "measured") if ok else (n_est, f"extrapolated (plain run stopped at the cap {opts['cap']})")
+        )
     else:
-        rows.append(dict(spec=spec, n=n, method=method, sweeps=f"~{n_est}" if n_est else "n/a",
-                         change=None, euler=None, compile=mid[SMOOTH]["compile"],
-                         wall=n_est * per_sweep if n_est else float("nan"),
-                         kind=f"estimated: {done} sweeps run ({t_a + t_b:.1f}s, change {float(db):.1e}); count "
-                              f"extrapolated at rate {rate:.5f} x mean {per_sweep:.3f} s/sweep"))
+        rows.append(
+            dict(
+                spec=spec,
+                n=n,
+                method=method,
+                sweeps=f"~{n_est}" if n_est else "n/a",
+                change=None,
+                euler=None,
+                compile=mid[SMOOTH]["compile"],
+                wall=n_est * per_sweep if n_est else float("nan"),
+                kind=f"estimated: {done} sweeps run ({t_a + t_b:.1f}s, change {float(db):.1e}); count "
+                f"extrapolated at rate {rate:.5f} x mean {per_sweep:.3f} s/sweep",
+            )
+        )
         n_sweeps, how = n_est, "extrapolated"
     for v, r in mid.items():
         for lib, t in (("JAX", r["t_jax"]), ("NumPy", r["t_np"])):
             if lib == "JAX" and v == SMOOTH:
                 continue
-            rows.append(dict(spec=spec, n=n, method=f"{lib} plain time iteration, {v} sweeps", compile=None,
-                             sweeps=f"~{n_sweeps}" if n_sweeps else "n/a", change=None, euler=None,
-                             wall=n_sweeps * t if n_sweeps else float("nan"),
-                             kind=f"estimated: {how} sweep count x {lib} mid-run {v} sweep {t:.3f}s (not run)"))
+            rows.append(
+                dict(
+                    spec=spec,
+                    n=n,
+                    method=f"{lib} plain time iteration, {v} sweeps",
+                    compile=None,
+                    sweeps=f"~{n_sweeps}" if n_sweeps else "n/a",
+                    change=None,
+                    euler=None,
+                    wall=n_sweeps * t if n_sweeps else float("nan"),
+                    kind=f"estimated: {how} sweep count x {lib} mid-run {v} sweep {t:.3f}s (not run)",
+                )
+            )
     return rows, sweep_rows
 
 
@@ -227,23 +321,35 @@ def _f(x, fmt):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smallest grid only (per-sweep and convergence)")
-    ap.add_argument("--full", action="store_true",
-                    help="also solve_competitive on every convergence grid and guess-and-verify sweeps on every grid (long)")
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="also solve_competitive on every convergence grid and guess-and-verify sweeps on every grid (long)",
+    )
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--jac", choices=("fd", "complex"), default="fd", help="NumPy Jacobian: forward differences or complex step")
+    ap.add_argument(
+        "--jac", choices=("fd", "complex"), default="fd", help="NumPy Jacobian: forward differences or complex step"
+    )
     ap.add_argument("--sweep-specs", nargs="*", default=None, help="grids n_b,n_k,n_z,n_R for per-sweep timing")
     ap.add_argument("--conv-specs", nargs="*", default=None, help="grids n_b,n_k,n_z,n_R for time to convergence")
-    ap.add_argument("--plain-full-max-points", type=int, default=2000,
-                    help="run plain time iteration to convergence up to this many states (else extrapolate)")
+    ap.add_argument(
+        "--plain-full-max-points",
+        type=int,
+        default=2000,
+        help="run plain time iteration to convergence up to this many states (else extrapolate)",
+    )
     ap.add_argument("--plain-cap", type=int, default=3000)
     args = ap.parse_args()
     parse = lambda xs: [tuple(int(v) for v in x.split(",")) for x in xs]  # noqa: E731
-    sweep_specs = parse(args.sweep_specs) if args.sweep_specs is not None else SWEEP_SPECS[:1] if args.quick else SWEEP_SPECS
+    sweep_specs = (
+        parse(args.sweep_specs) if args.sweep_specs is not None else SWEEP_SPECS[:1] if args.quick else SWEEP_SPECS
+    )
     conv_specs = parse(args.conv_specs) if args.conv_specs is not None else CONV_SPECS[:1] if args.quick else CONV_SPECS
     specs = sorted(set(sweep_specs) | set(conv_specs), key=lambda s: GridSpec(*s).n_points(2))
     gv_max = math.inf if args.full else GV_MAX_POINTS
-    opts = dict(sc_max=math.inf if args.full else SC_MAX_POINTS, plain_full_max=args.plain_full_max_points,
-                cap=args.plain_cap)
+    opts = dict(
+        sc_max=math.inf if args.full else SC_MAX_POINTS, plain_full_max=args.plain_full_max_points, cap=args.plain_cap
+    )
     p = default_params(2)
     t_start = time.perf_counter()
     sweep_rows, conv_rows = [], []
@@ -272,39 +378,55 @@ def main() -> None:
             sweep_rows += srows
     total = time.perf_counter() - t_start
 
-    head1 = ("| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep | JAX states/s | NumPy s/sweep | "
-             "NumPy states/s | NumPy/JAX | max abs diff of new policy, NumPy vs JAX | max Newton steps | runs (best of) |\n"
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head1 = (
+        "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep | JAX states/s | NumPy s/sweep | "
+        "NumPy states/s | NumPy/JAX | max abs diff of new policy, NumPy vs JAX | max Newton steps | runs (best of) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
     body1 = "".join(
-        f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | {r['t_jax']:.3f} | "
+        f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | "
+        f"{r['t_jax']:.3f} | "
         f"{r['n'] / r['t_jax']:.3g} | {r['t_np']:.3f} | {r['n'] / r['t_np']:.3g} | {r['t_np'] / r['t_jax']:.2f}x | "
         f"{r['diff']:.1e} ({'ok' if r['agree'] else 'FAILS'}, tol {AGREE_TOL:.0e}) | {r['steps']} | {r['reps']} |\n"
-        for r in sweep_rows)
-    head2 = ("| states | n_b/n_k/n_z/n_R | method | sweeps | final sup change | max Euler error | compile (s) | "
-             "time to convergence (s) | measured / estimated |\n|---|---|---|---|---|---|---|---|---|\n")
+        for r in sweep_rows
+    )
+    head2 = (
+        "| states | n_b/n_k/n_z/n_R | method | sweeps | final sup change | max Euler error | compile (s) | "
+        "time to convergence (s) | measured / estimated |\n|---|---|---|---|---|---|---|---|---|\n"
+    )
     body2 = "".join(
         f"| {r['n']} | {_spec_str(r['spec'])} | {r['method']} | {r['sweeps']} | {_f(r['change'], '.1e')} | "
-        f"{_f(r['euler'], '.1e')} | {_f(r['compile'], '.1f')} | {r['wall']:.1f} | {r['kind']} |\n" for r in conv_rows)
-    skipped = [] if args.full else [f"{GridSpec(*s).n_points(2)}" for s in conv_specs if GridSpec(*s).n_points(2) > SC_MAX_POINTS]
+        f"{_f(r['euler'], '.1e')} | {_f(r['compile'], '.1f')} | {r['wall']:.1f} | {r['kind']} |\n"
+        for r in conv_rows
+    )
+    skipped = (
+        []
+        if args.full
+        else [f"{GridSpec(*s).n_points(2)}" for s in conv_specs if GridSpec(*s).n_points(2) > SC_MAX_POINTS]
+    )
     mode = " (quick)" if args.quick else " (full)" if args.full else ""
-    text = (f"\n## bench_dynamic.py{mode} — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
-            f"Dynamic model, `default_params(2)` (I = 2), `GridSpec(n_b, n_k, n_z, n_R)`: n_b x n_k x n_z^2 x n_R states. "
-            f"One sweep = per-state damped Newton (atol {NEWTON_ATOL:.0e}, <= {NEWTON_STEPS} steps, <= {BACKTRACKS} "
-            f"halvings); 'smooth' = `time_iteration(..., regimes=None)` (positive-part decoding), 'guess-and-verify' = "
-            f"`regimes=CE_REGIMES, select=ce_select` (slack and binding branch solved, valid one kept; the sweep of "
-            f"`solve_competitive`). JAX: `time_iteration(ce_residual, ..., polish_below=None, accelerate=0)`, vmapped, "
-            f"autodiff Jacobians, AOT-compiled (compile separate), device {jax.devices()[0].platform.upper()}. "
-            f"NumPy: same residual, Newton and selection, vectorised over states (chunks of 2048), "
-            f"{'forward-difference' if args.jac == 'fd' else 'complex-step'} Jacobians, stacked `np.linalg.solve`, "
-            f"same process. All per-sweep times measured (best of the runs shown). Agreement: one NumPy sweep vs one "
-            f"JAX sweep from the same policy, max abs difference of the new policy, tolerance {AGREE_TOL:.0e}. "
-            f"Whole run {total:.0f} s.\n\n" + head1 + body1 +
-            f"\nTime to convergence (sup policy change <= {TOL:.0e}). `solve_competitive`: measured, compile = JAX "
-            f"trace + lowering + XLA compile time inside the call"
-            + (f" (not run on {', '.join(skipped)} states in this mode: `--full`)" if skipped else "") +
-            f". JAX plain time iteration: measured where stated, otherwise sweep count extrapolated from the "
-            f"contraction rate between sweeps {N_FIRST} and {N_FIRST + N_SECOND}. NumPy (and guess-and-verify) plain "
-            f"time iteration: estimated = sweep count x measured time of one mid-run sweep, not run.\n\n" + head2 + body2)
+    text = (
+        f"\n## bench_dynamic.py{mode} — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
+        f"Dynamic model, `default_params(2)` (I = 2), `GridSpec(n_b, n_k, n_z, n_R)`: n_b x n_k x n_z^2 x n_R states. "
+        f"One sweep = per-state damped Newton (atol {NEWTON_ATOL:.0e}, <= {NEWTON_STEPS} steps, <= {BACKTRACKS} "
+        f"halvings); 'smooth' = `time_iteration(..., regimes=None)` (positive-part decoding), 'guess-and-verify' = "
+        f"`regimes=CE_REGIMES, select=ce_select` (slack and binding branch solved, valid one kept; the sweep of "
+        f"`solve_competitive`). JAX: `time_iteration(ce_residual, ..., polish_below=None, accelerate=0)`, vmapped, "
+        f"autodiff Jacobians, AOT-compiled (compile separate), device {jax.devices()[0].platform.upper()}. "
+        f"NumPy: same residual, Newton and selection, vectorised over states (chunks of 2048), "
+        f"{'forward-difference' if args.jac == 'fd' else 'complex-step'} Jacobians, stacked `np.linalg.solve`, "
+        f"same process. All per-sweep times measured (best of the runs shown). Agreement: one NumPy sweep vs one "
+        f"JAX sweep from the same policy, max abs difference of the new policy, tolerance {AGREE_TOL:.0e}. "
+        f"Whole run {total:.0f} s.\n\n"
+        + head1
+        + body1
+        + f"\nTime to convergence (sup policy change <= {TOL:.0e}). `solve_competitive`: measured, compile = JAX "
+        f"trace + lowering + XLA compile time inside the call"
+        + (f" (not run on {', '.join(skipped)} states in this mode: `--full`)" if skipped else "")
+        + f". JAX plain time iteration: measured where stated, otherwise sweep count extrapolated from the "
+        f"contraction rate between sweeps {N_FIRST} and {N_FIRST + N_SECOND}. NumPy (and guess-and-verify) plain "
+        f"time iteration: estimated = sweep count x measured time of one mid-run sweep, not run.\n\n" + head2 + body2
+    )
     append_results(text)
     if not all(r["agree"] for r in sweep_rows):
         raise SystemExit(f"NumPy and JAX sweeps differ by more than {AGREE_TOL:.0e} (see table)")

@@ -23,17 +23,18 @@ import sys
 import tempfile
 import time
 
-import econhubs  # noqa: F401  (float64)
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _counting import COUNT, counted, reset
+from _hubs_economy import economy
+from _old_newton import OldNewton, old_root_find
+
+import econhubs  # noqa: F401  (float64)
 from econhubs.core import root_find
 from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
 from econhubs.spatial._equilibrium import DEFAULT_SOLVER
 
-from _counting import COUNT, counted, reset
-from _hubs_economy import economy
-from _old_newton import OldNewton, old_root_find
 from _report import append_results, machine
 
 OLD = OldNewton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1,

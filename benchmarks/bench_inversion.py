@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 import jax
-from _report import append_results, machine
 
 import econhubs  # noqa: F401  (float64)
 from econhubs.data import load_hubs_default
 from econhubs.estimation import inversion_fit
 from econhubs.spatial import real_economy, solve_equilibrium
+
+from _report import append_results, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "data" / "us_metros2015"

@@ -22,7 +22,6 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _report import append_results, machine
 
 from econhubs.spatial import (
     TradeCosts,
@@ -32,6 +31,8 @@ from econhubs.spatial import (
     solve_planner,
     stack_scenarios,
 )
+
+from _report import append_results, machine
 
 
 def timed(fn):

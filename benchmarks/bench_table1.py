@@ -17,12 +17,12 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _report import append_results, machine  # noqa: E402
-
 from econhubs.estimation import estimate_externalities, instrument_allocation, synthetic_table1_economy  # noqa: E402
 from econhubs.estimation._calibrate import calibrate, default_model, default_moments  # noqa: E402
 from econhubs.estimation._delta import delta_method, tau_from_estimates  # noqa: E402
 from econhubs.spatial import solve_equilibrium  # noqa: E402
+
+from _report import append_results, machine  # noqa: E402
 
 
 def timed(fn, *args, **kw):

@@ -22,7 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cprs": ("econhubs.spatial._cli_cprs", "CPRS 2007 US calibration: counterfactuals and elasticity sweeps"),
     "tradeoff": ("econhubs.dynamic._cli", "regional specialization trade-off: time iteration, diagnostics, IRFs"),
     "facts": ("econhubs.empirics._cli", "empirical specialization facts 1-3: tables and figures"),
-    "table1": ("econhubs.estimation._cli_table1", "Table 1: externality elasticities by 2SLS with model-implied instruments"),
+    "table1": ("econhubs.estimation._cli_table1",
+               "Table 1: externality elasticities by 2SLS with model-implied instruments"),
 }
 
 #: exit status -> meaning (documented in docs/reliability.md)

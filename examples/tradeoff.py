@@ -29,7 +29,6 @@ from econhubs.dynamic import (
     solve_competitive,
     stack_params,
 )
-
 from econhubs.dynamic._cli import GRIDS
 
 out = os.path.join("econhubs_output", "tradeoff_example")

@@ -17,20 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCOPE = ["econhubs", "tests", "tools", "benchmarks", "examples"]
 
-PENDING: dict[str, str] = {
-    "benchmarks/_numpy_dynamic.py": "dyn", "benchmarks/bench_dynamic.py": "dyn", "examples/tradeoff.py": "dyn",
-    "econhubs/dynamic/__init__.py": "dyn", "econhubs/dynamic/_bounds.py": "dyn", "econhubs/dynamic/_cli.py": "dyn",
-    "econhubs/dynamic/_competitive.py": "dyn", "econhubs/dynamic/_irf.py": "dyn",
-    "econhubs/dynamic/_simulate.py": "dyn", "econhubs/dynamic/_time_iteration.py": "dyn",
-    "tests/core/test_interp.py": "dyn", "tests/dynamic/test_pricing.py": "dyn",
-    "benchmarks/bench_cprs.py": "solver", "benchmarks/bench_hubs.py": "solver", "econhubs/core/_newton.py": "solver",
-    "econhubs/core/_root_find.py": "solver", "econhubs/spatial/_baseline.py": "solver",
-    "econhubs/spatial/_equilibrium.py": "solver", "econhubs/spatial/_trade.py": "solver",
-    "tests/spatial/_hubs_economies.py": "solver", "tests/spatial/test_cprs.py": "solver",
-    "tests/spatial/test_hubs.py": "solver",
-    "econhubs/spatial/_cli_hubs.py": "metros", "tools/build_hubs_default.py": "metros", "tools/qge_oracle.py": "metros",
-    "econhubs/spatial/__init__.py": "lead (shared re-exports)",
-}
+PENDING: dict[str, str] = {}
 
 
 def _tool(name: str) -> list[str]:

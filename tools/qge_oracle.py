@@ -65,7 +65,8 @@ def main(argv=None) -> int:
     Ln = np.asarray(base.Ln).ravel()
     pd.DataFrame({"region": regions, "Ln": Ln}).to_csv(out / "cprs_baseline.csv", index=False, float_format="%.17g")
     pd.DataFrame({"sector": sectors, "share": base.Ljn.sum(axis=1)}).to_csv(
-        out / "cprs_sector_shares.csv", index=False, float_format="%.17g")
+        out / "cprs_sector_shares.csv", index=False, float_format="%.17g"
+    )
 
     cases = {}
     reg = dict(list(REGIONAL.items())[:1]) if a.quick else REGIONAL
@@ -79,14 +80,26 @@ def main(argv=None) -> int:
     if not a.quick:
         cases["north_dakota"] = (applications.shock_north_dakota(baseline=base, raw=raw, tol=a.tol), None)
         cases["katrina"] = (applications.shock_katrina(baseline=base, raw=raw, tol=a.tol), None)
-        cases["california_computers"] = (applications.shock_california_computers(baseline=base, raw=raw, tol=a.tol), None)
+        cases["california_computers"] = (
+            applications.shock_california_computers(baseline=base, raw=raw, tol=a.tol),
+            None,
+        )
     print(f"cases {time.time() - t0:.1f}s", flush=True)
 
     agg, regs, ljn = [], [], []
     for name, (s, e) in cases.items():
-        agg.append(dict(case=name, TFP_hat=s.TFP_hat, GDP_hat=s.GDP_hat, V_hat=s.V_hat,
-                        TFP_elasticity=np.nan if e is None else e.TFP, GDP_elasticity=np.nan if e is None else e.GDP,
-                        welfare_elasticity=np.nan if e is None else e.welfare, iterations=s.iterations))
+        agg.append(
+            dict(
+                case=name,
+                TFP_hat=s.TFP_hat,
+                GDP_hat=s.GDP_hat,
+                V_hat=s.V_hat,
+                TFP_elasticity=np.nan if e is None else e.TFP,
+                GDP_elasticity=np.nan if e is None else e.GDP,
+                welfare_elasticity=np.nan if e is None else e.welfare,
+                iterations=s.iterations,
+            )
+        )
         wf = s.om * s.L_hat ** (-raw.B)  # nominal wage change (structures unchanged outside Katrina)
         real = wf / s.P_index_hat
         for n, reg_name in enumerate(regions):

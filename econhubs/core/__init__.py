@@ -21,7 +21,12 @@ from ._compile_cache import (
 )
 from ._errors import ConvergenceError as ConvergenceError
 from ._gmres import LineaxGMRES as LineaxGMRES, gmres as gmres
-from ._interp import CellTable as CellTable, cell_table as cell_table, interp as interp, interp_weights as interp_weights
+from ._interp import (
+    CellTable as CellTable,
+    cell_table as cell_table,
+    interp as interp,
+    interp_weights as interp_weights,
+)
 from ._linear_solve import AbstractLinearSolve as AbstractLinearSolve, DenseLU as DenseLU
 from ._markov import (
     kron_chain as kron_chain,

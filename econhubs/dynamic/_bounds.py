@@ -54,15 +54,18 @@ def fit_bond_grid(solve, sol: CESolution, *, rounds: int = 8, rtol: float = 0.01
         moved = max(abs(new_lo - lo), abs(new_hi - hi)) / (hi - lo)
         history.append((lo, hi, True))
         if verbose:
-            print(f"  bond grid round {r}: [{lo:.4f}, {hi:.4f}] -> [{new_lo:.4f}, {new_hi:.4f}] (moved {moved:.2%})", flush=True)
+            print(f"  bond grid round {r}: [{lo:.4f}, {hi:.4f}] -> [{new_lo:.4f}, {new_hi:.4f}] "
+                  f"(moved {moved:.2%})", flush=True)
         if moved < rtol:
             break
         new = solve(jnp.array([new_lo, new_hi]), regrid(sol, (new_lo, new_hi)))
-        ok = bool(np.all(np.isfinite(np.asarray(new.policy)))) and int(new.n_failed) == 0 and float(new.max_change) <= 1e-6
+        ok = (bool(np.all(np.isfinite(np.asarray(new.policy)))) and int(new.n_failed) == 0
+              and float(new.max_change) <= 1e-6)
         if not ok:
             history.append((new_lo, new_hi, False))
             if verbose:
-                print(f"  bond grid round {r}: no converged solution on [{new_lo:.4f}, {new_hi:.4f}]; keeping the last grid", flush=True)
+                print(f"  bond grid round {r}: no converged solution on [{new_lo:.4f}, {new_hi:.4f}]; "
+                      "keeping the last grid", flush=True)
             break
         sol = new
     return sol, history

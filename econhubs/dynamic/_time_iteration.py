@@ -32,8 +32,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ..core import Newton
-from ._grid import TradeoffGrid
-from ._grid import grid_points as grid_points
+from ._grid import TradeoffGrid, grid_points as grid_points
 from ._sweep import polish, sweep
 
 

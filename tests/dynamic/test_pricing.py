@@ -33,8 +33,14 @@ def test_price_is_present_value_of_dividends():
     q = np.asarray(sol.q).reshape(nb, nk, ne)
     c = np.asarray(sol.c).reshape(nb, nk, ne)
     mu = np.asarray(sol.mu).reshape(nb, nk, ne)
-    xi, a, phi, gam, beta, theta = (np.asarray(p.xi), float(p.alpha), np.asarray(p.phi), float(p.gamma),
-                                    float(p.beta), float(p.theta))
+    xi, a, phi, gam, beta, theta = (
+        np.asarray(p.xi),
+        float(p.alpha),
+        np.asarray(p.phi),
+        float(p.gamma),
+        float(p.beta),
+        float(p.theta),
+    )
     N = nb * nk * ne
     A = np.zeros((N, N))
     rhs_div = np.zeros(N)
@@ -48,7 +54,12 @@ def test_price_is_present_value_of_dividends():
                 dphi[s] = phi[0] * (kp[0] / kk[0] - 1)
                 i, t = _weights(b, bn[ib, ik, e])
                 j, u = _weights(k1, kp[0])
-                corners = [(i, j, (1 - t) * (1 - u)), (i + 1, j, t * (1 - u)), (i, j + 1, (1 - t) * u), (i + 1, j + 1, t * u)]
+                corners = [
+                    (i, j, (1 - t) * (1 - u)),
+                    (i + 1, j, t * (1 - u)),
+                    (i, j + 1, (1 - t) * u),
+                    (i + 1, j + 1, t * u),
+                ]
                 for e2 in range(ne):
                     bpp = sum(w * bn[ci, cj, e2] for ci, cj, w in corners)
                     k1pp = sum(w * kn[ci, cj, e2, 0] for ci, cj, w in corners)

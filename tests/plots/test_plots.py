@@ -61,9 +61,9 @@ def test_hub_figures(tmp_path):
     import sys
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "spatial"))
-    from _hubs_economies import small_economy
-
     from econhubs.spatial import solve_equilibrium
+
+    from _hubs_economies import small_economy
 
     p, f, tc, _ = small_economy(N=10, J=4, seed=5)
     eq0 = solve_equilibrium(p, f, tc)

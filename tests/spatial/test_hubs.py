@@ -65,8 +65,18 @@ def test_gravity_special_case_matches_numpy():
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) + np.eye(N)
     tc = TradeCosts.from_distance(d, np.array([1.2]), (0,))
     # J = K = 1, no input-output (γ = 1), no structures (β -> 1), fixed labour, τ = 0
-    p = HubsParams(theta=[theta], nu=3.0, epsilon=1.6, alpha=[1.0], gamma=[1.0], io=[[0.0]],
-                   beta=[1 - 1e-13], tau_R=[[0.0]], tau_L=[0.0], L_bar=[L.sum()])
+    p = HubsParams(
+        theta=[theta],
+        nu=3.0,
+        epsilon=1.6,
+        alpha=[1.0],
+        gamma=[1.0],
+        io=[[0.0]],
+        beta=[1 - 1e-13],
+        tau_R=[[0.0]],
+        tau_L=[0.0],
+        L_bar=[L.sum()],
+    )
     f = Fundamentals(lam_hat=T[:, None, None], A=np.ones((N, 1)), H=np.ones(N), L_fixed=L[:, None])
     eq = solve_equilibrium(p, f, tc, solver=TIGHT)
     w_np = _gravity_numpy(T, np.asarray(tc.kernels[0]), theta, L)
@@ -76,7 +86,9 @@ def test_gravity_special_case_matches_numpy():
 def test_symmetric_cities_zero_trade_costs():
     p, _, _, _ = small_economy(N=6, nontradable=0)
     N, K, J = 6, 2, 4
-    f = Fundamentals(lam_hat=np.broadcast_to(np.linspace(1, 2, K * J).reshape(1, K, J), (N, K, J)), A=np.ones((N, K)), H=np.ones(N))
+    f = Fundamentals(
+        lam_hat=np.broadcast_to(np.linspace(1, 2, K * J).reshape(1, K, J), (N, K, J)), A=np.ones((N, K)), H=np.ones(N)
+    )
     tc = TradeCosts(kernels=jnp.ones((3, N, N)), group=(0, 1, 2, 0))
     eq = solve_equilibrium(p, f, tc, solver=TIGHT)
     np.testing.assert_allclose(eq.L, np.broadcast_to(p.L_bar / N, (N, K)), rtol=1e-10)
@@ -124,8 +136,9 @@ def test_gradients_match_finite_differences(econ):
     grad = jax.grad(welfare, argnums=(0, 1, 2))(*x0)
     h = 1e-5
     for i in range(3):
-        up = list(x0); dn = list(x0)
-        up[i] += h; dn[i] -= h
+        up, dn = list(x0), list(x0)
+        up[i] += h
+        dn[i] -= h
         fd = (welfare(*up) - welfare(*dn)) / (2 * h)
         np.testing.assert_allclose(float(grad[i]), float(fd), rtol=1e-5)
 
@@ -143,7 +156,10 @@ def test_gradients_match_finite_differences(econ):
 )
 def test_bad_params_raise_naming_the_field(change, field):
     p, _, _, _ = small_economy()
-    kw = {k: np.asarray(getattr(p, k)) for k in ("theta", "nu", "epsilon", "alpha", "gamma", "io", "beta", "tau_R", "tau_L", "L_bar")}
+    kw = {
+        k: np.asarray(getattr(p, k))
+        for k in ("theta", "nu", "epsilon", "alpha", "gamma", "io", "beta", "tau_R", "tau_L", "L_bar")
+    }
     with pytest.raises(ValueError, match=field):
         HubsParams(**change(kw))
 
@@ -156,7 +172,8 @@ def test_bad_fundamentals_and_geography_raise():
         Fundamentals(lam_hat=f.lam_hat, A=f.A, H=-np.asarray(f.H))
     with pytest.raises(ValueError, match="lam_hat"):
         Fundamentals(lam_hat=np.where(np.ones_like(f.lam_hat) > 0, np.nan, 1.0), A=f.A, H=f.H)
-    bad = d.copy(); bad[0, 1] = 0.0
+    bad = d.copy()
+    bad[0, 1] = 0.0
     with pytest.raises(ValueError, match="dist"):
         TradeCosts.from_distance(bad, np.array([1.0]), (0,) * 4)
     small = Fundamentals(lam_hat=f.lam_hat[:5], A=f.A[:5], H=f.H[:5])

@@ -6,10 +6,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
-from _hubs_economies import small_economy
 
 from econhubs.core import GMRES, ConvergenceError, Newton
 from econhubs.spatial import Fundamentals, HubsParams, TradeCosts, solve_equilibrium
+
+from _hubs_economies import small_economy
 
 TIGHT = Newton(atol=1e-12, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-4))
 

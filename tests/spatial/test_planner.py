@@ -4,7 +4,6 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from _hubs_economies import small_economy
 
 from econhubs.spatial import (
     external_effect,
@@ -15,6 +14,8 @@ from econhubs.spatial import (
     solve_taxed_equilibrium,
 )
 from econhubs.spatial._planner_system import planner_guess
+
+from _hubs_economies import small_economy
 
 
 @pytest.fixture(scope="module")

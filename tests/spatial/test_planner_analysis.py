@@ -5,7 +5,6 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
-from _hubs_economies import small_economy
 
 from econhubs.spatial import (
     group_trade_shares,
@@ -15,6 +14,8 @@ from econhubs.spatial import (
     solve_equilibrium,
     unit_cost_decomposition,
 )
+
+from _hubs_economies import small_economy
 
 GROUPS = ["HE", "PS", "M", "NT"]  # small_economy(J=4): kernels 0, 1, 2 and one nontradable
 

@@ -9,9 +9,10 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from _hubs_economies import small_economy
 
 from econhubs.spatial import TradeCosts, solve_batch_equilibrium, solve_equilibrium, stack_scenarios
+
+from _hubs_economies import small_economy
 
 B = 5
 
