@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import long
 
 from econhubs.estimation._cli_table1 import main
 
@@ -15,6 +16,7 @@ def test_failure_exits_nonzero_and_writes_nothing(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@long
 def test_synthetic_run_writes_table_and_delta_example(tmp_path, capsys):
     out = tmp_path / "t1"
     assert main(["--data", "synthetic", "--cities", "30", "--out", str(out)]) == 0

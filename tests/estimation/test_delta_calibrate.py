@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
+from conftest import long
 
 from econhubs.estimation import SEED, SEED_SE, synthetic_table1_economy
 from econhubs.estimation._calibrate import calibrate, default_model, default_moments
@@ -24,6 +25,7 @@ def test_params_with_tau_places_group_values():
 
 
 @pytest.mark.slow
+@long
 def test_delta_method_matches_bootstrap():
     """SE of ln(CNR wage of metro 0 / national mean) from the seed's Table 1 covariance:
     delta method (implicit gradient) vs 200 bootstrap equilibria solved as one vmapped call."""
@@ -51,6 +53,7 @@ def test_delta_method_matches_bootstrap():
 
 
 @pytest.mark.slow
+@long
 def test_calibration_recovers_parameters_in_fewer_solves_than_nelder_mead():
     ec = default_economy(12)
     dist = ec.data.distance_km

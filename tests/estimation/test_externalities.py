@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import long
 
 from econhubs.estimation import (
     SEED,
@@ -78,6 +79,7 @@ def test_bad_panel_input():
 
 
 @pytest.mark.slow
+@long
 def test_synthetic_economy_recovers_seed_table1():
     """SYNTHETIC economy (60 largest real metros) generated with the seed's τ: every 2SLS estimate
     within 2 clustered SEs of the truth, first-stage F > 10, OLS biased upwards (metro shocks)."""
