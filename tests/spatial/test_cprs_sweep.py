@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import long
 
 from econhubs.spatial._cli_cprs import main as cli_main
 from econhubs.spatial._cprs_results import CPRS
@@ -54,6 +55,9 @@ print(json.dumps({"n": jax.device_count(), "diff": float(np.max(np.abs(a[cols].t
 """
 
 
+# Hung (no CPU use for 10+ minutes) in its 4-device subprocess on the loaded CI-size machine on 2026-11-25;
+# cause not yet found, so it runs only on request.
+@long
 def test_sharded_sweep_equals_unsharded():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
     r = subprocess.run([sys.executable, "-c", _SHARD], env=env, capture_output=True, text=True, timeout=1500)
