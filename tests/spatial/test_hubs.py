@@ -64,7 +64,7 @@ def test_gravity_special_case_matches_numpy():
     xy = rng.uniform(0, 1000, (N, 2))
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) + np.eye(N)
     tc = TradeCosts.from_distance(d, np.array([1.2]), (0,))
-    # J = K = 1, no input-output (γ = 1), no structures (β -> 1), fixed labour, τ = 0
+    # J = K = 1, no input-output (γ = 1), no structures (β = 1 exactly), fixed labour, τ = 0
     p = HubsParams(
         theta=[theta],
         nu=3.0,
@@ -72,7 +72,7 @@ def test_gravity_special_case_matches_numpy():
         alpha=[1.0],
         gamma=[1.0],
         io=[[0.0]],
-        beta=[1 - 1e-13],
+        beta=[1.0],
         tau_R=[[0.0]],
         tau_L=[0.0],
         L_bar=[L.sum()],
