@@ -21,15 +21,15 @@ from ._hubs import residual
 ORDER = ("w", "L", "P", "Y", "r")
 
 
-def to_city_major(z: dict) -> Float[Array, "N m"]:
-    """(N, 2K + 2J + 1): each city's unknowns in the order w, L, P, Y, r (static slices)."""
-    return jnp.concatenate([z[k] if z[k].ndim == 2 else z[k][:, None] for k in ORDER], axis=1)
+def to_city_major(z: dict, order: tuple[str, ...] = ORDER) -> Float[Array, "N m"]:
+    """(N, m): each city's unknowns side by side in ``order`` (default w, L, P, Y, r; static slices)."""
+    return jnp.concatenate([z[k] if z[k].ndim == 2 else z[k][:, None] for k in order], axis=1)
 
 
-def from_city_major(v: Float[Array, "N m"], like: dict) -> dict:
+def from_city_major(v: Float[Array, "N m"], like: dict, order: tuple[str, ...] = ORDER) -> dict:
     """Inverse of :func:`to_city_major`, shaped like ``like``."""
     out, i = {}, 0
-    for k in ORDER:
+    for k in order:
         width = like[k].shape[1] if like[k].ndim == 2 else 1
         out[k] = v[:, i:i + width] if like[k].ndim == 2 else v[:, i]
         i += width

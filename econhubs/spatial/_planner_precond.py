@@ -18,22 +18,18 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from ..core import AbstractPreconditioner, gmres
+from ._hubs_precond import from_city_major, to_city_major
 from ._planner_system import planner_residual
 
 ORDER = ("w", "P", "Y", "r")
 
 
 def _city_major(y: dict):
-    return jnp.concatenate([y[k] if y[k].ndim == 2 else y[k][:, None] for k in ORDER], axis=1)
+    return to_city_major(y, ORDER)
 
 
 def _from_city_major(v, like: dict) -> dict:
-    out, i = {}, 0
-    for k in ORDER:
-        width = like[k].shape[1] if like[k].ndim == 2 else 1
-        out[k] = v[:, i:i + width] if like[k].ndim == 2 else v[:, i]
-        i += width
-    return out
+    return from_city_major(v, like, ORDER)
 
 
 class PlannerBlockPreconditioner(AbstractPreconditioner):
