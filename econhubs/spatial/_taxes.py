@@ -28,9 +28,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
-from ..core import Newton, check_solution, root_find
+from ..core import GMRES, BlockJacobi, Newton, check_solution, root_find
 from ._equilibrium import Equilibrium
-from ._hubs import blocks
+from ._hubs import blocks, logsumexp_cities
+from ._hubs_precond import from_city_major, to_city_major
 from ._params import Fundamentals, HubsParams, TradeCosts
 from ._trade import sales
 
@@ -46,37 +47,62 @@ def external_effect(w, L, Lkj, p: HubsParams):
     return jnp.einsum("nqj,nqkj->nk", bill, D) / L
 
 
-def _taxed(z: dict, t_L, subsidy: bool, p: HubsParams, f: Fundamentals, trade: TradeCosts):
+def _taxed(z: dict, t_L, subsidy: bool, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bool = False):
     core = {k: z[k] for k in ("w", "L", "P", "Y", "r")}
-    b = blocks(core, p, f, trade)
+    b = blocks(core, p, f, trade, local)
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
     delta = external_effect(w, L, Lkj, p) * subsidy  # subsidy: 1.0 or 0.0 (traced: one compiled solve)
-    income = (1.0 - t_L) * (w + delta) + b.chi[None] + z["R"][None]
+    income = (1.0 - t_L) * (w + delta) + (b.chi if local else b.chi[None]) + z["R"][None]
     E = jnp.sum(L * income, axis=1)
     X = Y @ p.io + E[:, None] * p.alpha[None]
     C = income / jnp.exp(b.lP_city)[:, None]
     return b, delta, income, E, X, C, Lkj
 
 
-def taxed_residual(z: dict, args) -> dict:
-    """F(z) = 0 at the equilibrium under (t_L, Δ, R); z = hubs unknowns + R (K)."""
+def taxed_residual(z: dict, args, local: bool = False) -> dict:
+    """F(z) = 0 at the equilibrium under (t_L, Δ, R); z = hubs unknowns + R (K).
+    ``local``: the city-local linearisation of the city blocks (preconditioner only; the K rows of R
+    are then not used)."""
     t_L, subsidy, U_eq, p, f, trade = args
-    b, _, income, E, X, C, _ = _taxed(z, t_L, subsidy, p, f, trade)
+    b, _, income, E, X, C, _ = _taxed(z, t_L, subsidy, p, f, trade, local)
     lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
     Y = jnp.exp(lY)
     labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
     n_unknowns = sum(v.size for v in z.values())
     r_r = lr + jnp.log(f.H) - jnp.log(Y @ ((1.0 - p.beta) * p.gamma))
-    r_r = r_r.at[0].set(jax.nn.logsumexp(lw + lL) * jnp.sqrt(float(n_unknowns)))
+    numeraire = logsumexp_cities(jax.nn.logsumexp(lw + lL, axis=1), local)
+    r_r = r_r.at[0].set((numeraire[0] if local else numeraire) * jnp.sqrt(float(n_unknowns)))
     v = p.nu * (jnp.log(f.A) + jnp.log(C))
-    r_L = lL - jnp.log(p.L_bar)[None] - v + jax.nn.logsumexp(v, axis=0)[None]
+    lse = logsumexp_cities(v, local)
+    r_L = lL - jnp.log(p.L_bar)[None] - v + (lse if local else lse[None])
     lU = gammaln(1.0 - 1.0 / p.nu) + jax.nn.logsumexp(v, axis=0) / p.nu
     gain = lU - jnp.log(U_eq)
     budget = jnp.log(jnp.sum(E)) - jnp.log(jnp.sum(jnp.exp(lw + lL)) + jnp.sum(jnp.exp(lr) * f.H))
     r_R = jnp.concatenate([budget[None], gain[1:] - gain[0]])
-    r_Y = lY - jnp.log(sales(b.lx, lP, X, p.theta, trade))
+    r_Y = lY - jnp.log(sales(b.lx, lP, X, p.theta, trade, local))
     return {"w": jnp.log(labour) - lw - lL, "L": r_L, "P": lP - b.lP_model, "Y": r_Y, "r": r_r, "R": r_R}
+
+
+def _local_taxed(z: dict, args) -> dict:
+    """City-local linearisation with the national transfers R frozen (left unpreconditioned)."""
+    return taxed_residual({**z, "R": jax.lax.stop_gradient(z["R"])}, args, local=True)
+
+
+def _from_city_major_keep_R(v, like: dict) -> dict:
+    return {**from_city_major(v, like), "R": like["R"]}
+
+
+def default_taxed_solver(n_unknowns: int) -> Newton:
+    """Dense Newton for small systems; above ``DENSE_MAX_UNKNOWNS`` Newton-GMRES preconditioned by the
+    city blocks of the taxed system (core :class:`~econhubs.core.BlockJacobi`; R: identity)."""
+    from ._planner import DENSE_MAX_UNKNOWNS
+
+    if n_unknowns <= DENSE_MAX_UNKNOWNS:
+        return Newton(atol=1e-11)
+    pc = BlockJacobi(local_fn=_local_taxed, to_blocks=to_city_major, from_blocks=_from_city_major_keep_R)
+    return Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1,
+                                           preconditioner=pc, precond_every=3))
 
 
 class TaxOutcome(eqx.Module):
@@ -112,10 +138,8 @@ def solve_taxed_equilibrium(params: HubsParams, fundamentals: Fundamentals, trad
     """The decentralised equilibrium with income tax t_L, subsidies Δ (if ``subsidy``) and transfers R
     from budget balance and equal gains relative to ``U_eq``. z0: hubs unknowns plus ``"R"`` (K).
     Returns (Solution, Equilibrium, delta, income)."""
-    from ._planner import default_planner_solver
-
     p, f, tc = params, fundamentals, trade
-    solver = default_planner_solver(sum(np.size(v) for v in z0.values())) if solver is None else solver
+    solver = default_taxed_solver(sum(np.size(v) for v in z0.values())) if solver is None else solver
     sol, (b, delta, income, E, X, C, Lkj) = _solve_taxed(z0, jnp.asarray(t_L, float), jnp.asarray(float(subsidy)),
                                                          U_eq, p, f, tc, solver, max_steps)
     if throw:

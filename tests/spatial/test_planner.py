@@ -113,6 +113,18 @@ def test_proposition1_taxes_decentralise_the_optimum(optimum):
     assert tx.g == pytest.approx(optimum.g, abs=1e-9)
 
 
+def test_large_system_solver_gives_the_same_taxed_equilibrium(optimum):
+    """The matrix-free path used above DENSE_MAX_UNKNOWNS (Newton-GMRES with the taxed system's city
+    blocks; at full size the planner's preconditioner does not fit this system) equals the dense solve."""
+    from econhubs.spatial._taxes import default_taxed_solver
+
+    dense = optimal_taxes(optimum)
+    krylov = optimal_taxes(optimum, solver=default_taxed_solver(10**9))
+    assert krylov.converged and krylov.residual < 1e-10
+    assert np.allclose(np.asarray(krylov.equilibrium.L), np.asarray(dense.equilibrium.L), rtol=1e-9)
+    assert np.allclose(krylov.R, dense.R, rtol=1e-8, atol=1e-12)
+
+
 @pytest.mark.slow
 def test_checkpoint_resume(tmp_path, economy, optimum):
     p, f, tc, eq = economy
