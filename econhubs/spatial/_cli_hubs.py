@@ -84,8 +84,28 @@ def step_cities(run: Run) -> dict[str, pd.DataFrame]:
     return {"cities": t.sort_values("workers", ascending=False)}
 
 
+def step_planner(run: Run) -> dict[str, pd.DataFrame]:
+    """``--planner``: the constrained planner, its Proposition-1 taxes, hub statistics and Figures 1-2
+    (:func:`econhubs.spatial.run_planner_pipeline`), written into ``<out>/planner``."""
+    if not run.args.planner:
+        return {}
+    from ._planner_pipeline import run_planner_pipeline
+
+    ec, t0 = run.economy, time.perf_counter()
+    r = run_planner_pipeline(ec.params, ec.fundamentals, ec.trade, ec.data.metros, ec.groups, run.args.out / "planner",
+                             occupations=ec.occupations, baseline=run.equilibrium, print_every=10)
+    res, tx = r["planner"], r["taxes"]
+    run.summary.update(planner_g=res.g, planner_grad_norm=res.grad_norm, planner_converged=res.converged,
+                       planner_equilibrium_solves=res.evaluations, taxes_max_rel_diff_L=tx.max_rel_diff_L,
+                       planner_seconds_incl_compile=time.perf_counter() - t0)
+    if not tx.converged:  # the planner itself raises ConvergenceError when it fails
+        raise ConvergenceError("decentralised equilibrium under the Proposition-1 taxes", tx.residual, 0, 1e-11,
+                               f"tables in {run.args.out / 'planner'} are not a valid result")
+    return {}
+
+
 #: The pipeline; append a step (``Run -> {name: DataFrame}``) to add Table 1 or the planner.
-STEPS: list[Callable[[Run], dict[str, pd.DataFrame]]] = [step_economy, step_equilibrium, step_cities]
+STEPS: list[Callable[[Run], dict[str, pd.DataFrame]]] = [step_economy, step_equilibrium, step_cities, step_planner]
 
 
 def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
@@ -116,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cities", type=int, default=None, help="only the N most populous metros (default: all 382)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the SYNTHETIC fundamentals (--synthetic)")
     ap.add_argument("--no-externalities", action="store_true", help="set every tau to zero")
+    ap.add_argument("--planner", action="store_true",
+                    help="also solve the constrained planner, its taxes, hub statistics and Figures 1-2 (minutes on "
+                         "a CPU at full size; written into <out>/planner)")
     ap.add_argument("--top", type=int, default=10, help="rows in the largest-cities table")
     ap.add_argument("--out", type=Path, default=Path("econhubs_output/hubs"), help="folder for the CSV/JSON results")
     args = ap.parse_args(argv)

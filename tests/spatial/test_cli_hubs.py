@@ -29,7 +29,7 @@ def test_failed_equilibrium_exits_nonzero(tmp_path, monkeypatch, capsys):
 @pytest.mark.slow
 def test_real_economy_run(tmp_path, capsys):
     out = tmp_path / "o"
-    assert _cli_hubs.main(["--cities", "5", "--top", "3", "--out", str(out)]) == 0
+    assert _cli_hubs.main(["--cities", "5", "--top", "3", "--planner", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "real economy" in text and "CONSTRUCTED" in text and "New York-Newark-Jersey City" in text
     t = pd.read_csv(out / "cities.csv")
@@ -37,3 +37,9 @@ def test_real_economy_run(tmp_path, capsys):
     assert (abs(t["CNR share"] - t["CNR share (data)"]) < 1e-8).all()
     s = json.loads((out / "summary.json").read_text())
     assert s["economy"] == "real" and max(s["fit_max_relative_error"].values()) < 1e-8
+    # --planner: the optimum's certificate, and the whole set of planner outputs
+    assert s["planner_converged"] and s["planner_grad_norm"] <= 1e-8 and s["planner_g"] > 0
+    assert s["taxes_max_rel_diff_L"] < 1e-4
+    for name in ("planner_summary.json", "allocation.csv", "seed_findings.csv", "figure1_trade_flows.png",
+                 "figure2_decompositions.pdf"):
+        assert (out / "planner" / name).stat().st_size > 200, name
