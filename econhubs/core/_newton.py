@@ -46,7 +46,7 @@ def _max_abs(tree: PyTree[Array]) -> Scalar:
 
 
 def _sq_norm(tree: PyTree[Array]) -> Scalar:
-    return sum(jnp.sum(x * x) for x in jtu.tree_leaves(tree))
+    return jnp.asarray(sum((jnp.sum(x * x) for x in jtu.tree_leaves(tree)), jnp.array(0.0)))
 
 
 def _select(pred, a, b):

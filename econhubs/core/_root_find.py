@@ -18,6 +18,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 from jaxtyping import Array, PyTree, Scalar
@@ -46,7 +47,7 @@ class Solution(eqx.Module):
 
     @property
     def converged(self) -> Array:
-        return self.result == RESULTS.successful
+        return jnp.asarray(self.result == RESULTS.successful)
 
 
 def check_solution(sol: Solution, what: str, atol: float) -> Solution:
@@ -61,8 +62,9 @@ def check_solution(sol: Solution, what: str, atol: float) -> Solution:
             res = np.asarray(sol.residual)
             steps = np.asarray(sol.num_steps)
             idx = int(np.argmax(np.where(np.asarray(failed), res, -np.inf))) if res.ndim else 0
+            reason: str
             if res.ndim == 0:
-                reason = RESULTS[sol.result]
+                reason = str(RESULTS[sol.result])  # type: ignore[misc]
             else:
                 reason = f"{int(np.sum(failed))} of {failed.size} batched solves failed"
             raise ConvergenceError(what, res.reshape(-1)[idx], steps.reshape(-1)[idx], atol, reason)
@@ -92,8 +94,8 @@ def root_find(
     """
     f2 = fn if has_aux else (lambda y, a: (fn(y, a), None))
     if getattr(solver.linear, "dtype", None) is not None:  # lower-precision linearisation: see lowp_fn
-        solver = eqx.tree_at(lambda s: s.linear, solver, dataclasses.replace(solver.linear, fn_lowp=f2))
-    sol = optx.root_find(
+        solver = eqx.tree_at(lambda s: s.linear, solver, dataclasses.replace(solver.linear, fn_lowp=f2))  # type: ignore[call-arg]
+    sol: Any = optx.root_find(
         f2,
         solver,
         y0,
