@@ -35,8 +35,6 @@ TIMEOUT_S = 900
 # Files that fail on main 9c3f2c4 in parts owned by other helpers, who fix them on their branches
 # (issue 12 item 7); the lead deletes each entry when that branch merges. run=False: never finishes.
 XFAIL: dict[str, tuple[str, bool]] = {
-    "docs/hubs.md": ("metros: NameError 'j' in the API block", True),
-    "docs/hubs_default_data.md": ("metros: NameError 'lat' in the API block; a fence without a language tag", True),
     "docs/tradeoff.md": ("dyn: blocks 2-3 lack imports and block 3 never finishes", False),
 }
 
