@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with a CPRS-schema calibration (default: the shipped 2007 data)")
     ap.add_argument("--chunk", type=int, default=8,
                     help="shocks per compiled batch (Ctrl-C acts between batches; default 8)")
-    ap.add_argument("--no-figure", action="store_true", help="skip the bar chart")
+    ap.add_argument("--no-figure", action="store_true", help="skip the figures")
+    ap.add_argument("--bar-chart", action="store_true", help="also the ranked bar chart of the region elasticities")
     a = ap.parse_args(argv)
     size = check_size(a.size)
     if a.chunk < 1:
@@ -110,8 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             atomic_write(d / f"cprs_{axis}_elasticities.csv", lambda tmp: tab.to_csv(tmp, float_format="%.10g"))
             md = to_markdown(tab[COLUMNS], floatfmt=".4f", index=True, align=["l"] + ["r"] * len(COLUMNS))
             atomic_write_text(d / f"cprs_{axis}_elasticities.md", md)
+        title = f"CPRS: welfare elasticity of a {100 * size:g}% regional productivity shock"
         if not a.no_figure:
-            figure(tables["region"], d / "cprs_region_welfare_elasticities.png",
-                   f"CPRS: welfare elasticity of a {100 * size:g}% regional productivity shock", size)
-    print(f"\nwrote {a.out}/cprs_*_elasticities.(csv|md)" + ("" if a.no_figure else " and the figure"))
+            from econhubs.plots import plot_state_map  # noqa: PLC0415
+
+            plot_state_map(tables["region"]["welfare_elasticity"], centre=1.0, title=title,
+                           label=f"(V-hat - 1) / ({size:g} x employment share)", path=d / "cprs_region_welfare_map")
+        if a.bar_chart and not a.no_figure:
+            figure(tables["region"], d / "cprs_region_welfare_elasticities.png", title, size)
+    print(f"\nwrote {a.out}/cprs_*_elasticities.(csv|md)" + ("" if a.no_figure else " and the state map (png, pdf)"))
     return 0

@@ -70,11 +70,12 @@ def test_sharded_sweep_equals_unsharded():
 
 
 def test_cli_quick(tmp_path, capsys):
-    assert cli_main(["--quick", "--out", str(tmp_path)]) == 0
+    assert cli_main(["--quick", "--bar-chart", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "region shocks (6 solves" in text and "welfare_elasticity" in text
     for f in ("cprs_region_elasticities.csv", "cprs_sector_elasticities.csv", "cprs_region_elasticities.md",
-              "cprs_sector_elasticities.md", "cprs_region_welfare_elasticities.png"):
+              "cprs_sector_elasticities.md", "cprs_region_welfare_elasticities.png", "cprs_region_welfare_map.png",
+              "cprs_region_welfare_map.pdf"):
         assert (tmp_path / f).stat().st_size > 100, f
     tab = pd.read_csv(tmp_path / "cprs_region_elasticities.csv", index_col=0)
     agg = pd.read_csv(REF / "cprs_aggregates.csv").set_index("case")
