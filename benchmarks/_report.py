@@ -1,11 +1,13 @@
-"""Shared by the benchmark scripts: the machine line and the append to benchmarks/RESULTS.md."""
+"""Shared by the benchmark scripts: the machine line, the best-of-n timer and the append to benchmarks/RESULTS.md."""
 
 from __future__ import annotations
 
 import platform
+import time
 from pathlib import Path
 
 import jax
+import numpy as np
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -20,3 +22,16 @@ def append_results(text: str, path: Path | str = RESULTS) -> None:
     print(text)
     with open(path, "a") as fh:
         fh.write(text)
+
+
+def best_time(f, *a, repeat: int = 1, warmup: bool = False):
+    """(result, best wall time of ``repeat`` calls of ``f(*a)``), each call blocked until ready; ``warmup``:
+    one untimed call first (compilation). The best run is the least disturbed on a shared machine."""
+    if warmup:
+        jax.block_until_ready(f(*a))
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = jax.block_until_ready(f(*a))
+        best = min(best, time.perf_counter() - t)
+    return out, best

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import time
 from pathlib import Path
 
 import equinox as eqx
@@ -31,7 +30,7 @@ from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, cprs_residual, 
 from econhubs.spatial._cprs_results import CPRS, outcomes
 from econhubs.spatial._cprs_sweep import solve_batch, unit_lambdas
 
-from _report import append_results, machine
+from _report import append_results, best_time, machine
 
 TOL = 1e-12
 
@@ -84,17 +83,6 @@ def _kit_outcomes(econ, lam):
     return outcomes(econ, s2, aux), sol.num_steps, res
 
 
-def _timed(f, *a, repeat: int = 1):
-    """Result and the best wall time of ``repeat`` runs (the machine is shared; best is least noisy)."""
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f(*a)
-        jax.block_until_ready(out)
-        best = min(best, time.perf_counter() - t)
-    return out, best
-
-
 OLD_ONE = OldNewton(atol=TOL, linear="gmres", gmres_rtol=1e-9, gmres_restart=60, gmres_max_steps=600)
 OLD_SWEEP = OldNewton(atol=TOL, linear="gmres", gmres_rtol=1e-4, gmres_restart=30, gmres_max_steps=600)
 
@@ -114,17 +102,17 @@ def _counted_evals(f, *a) -> int:
 def _one_rows(m, ca, sizes):
     econ = m.econ
     new = eqx.filter_jit(lambda lam: solve_hat(econ, fill_shock(econ, lam), m.solver, throw=False))
-    sol, t_first = _timed(new, ca)
-    sol, t_new = _timed(new, ca, repeat=5)
+    sol, t_first = best_time(new, ca)
+    sol, t_new = best_time(new, ca, repeat=5)
     ev_new = _counted_evals(eqx.filter_jit(lambda lam: root_find(
         counted(cprs_residual), zero_guess(econ), _prepare(econ, fill_shock(econ, lam)), solver=m.solver,
         max_steps=60, has_aux=True, throw=False).value), ca)
     old = jax.jit(lambda lam: _old_solve(econ, lam, OLD_ONE))
-    (V_old, st_old, res_old, _), _ = _timed(old, ca)
-    (V_old, st_old, res_old, _), t_old = _timed(old, ca, repeat=3)
+    (V_old, st_old, res_old, _), _ = best_time(old, ca)
+    (V_old, st_old, res_old, _), t_old = best_time(old, ca, repeat=3)
     ev_old = _counted_evals(jax.jit(lambda lam: _old_solve(econ, lam, OLD_ONE, counted(cprs_residual))[0]), ca)
-    (kit_out, kit_steps, kit_res), _ = _timed(_kit_outcomes, econ, ca)
-    (kit_out, kit_steps, kit_res), t_kit = _timed(_kit_outcomes, econ, ca)
+    (kit_out, kit_steps, kit_res), _ = best_time(_kit_outcomes, econ, ca)
+    (kit_out, kit_steps, kit_res), t_kit = best_time(_kit_outcomes, econ, ca)
     dV = max(abs(float(sol.aux.V) - float(V_old)), abs(float(sol.aux.V) - float(kit_out["V"])))
     return [
         ("one counterfactual (California +10%): NEW Newton-GMRES", sizes, t_new, int(sol.num_steps), ev_new,
@@ -139,12 +127,12 @@ def _one_rows(m, ca, sizes):
 
 def _sweep_rows(m, lams, sizes, quick):
     econ = m.econ
-    _timed(solve_batch, m, lams)  # compile (the batch shape is part of the trace)
-    out, t_sweep = _timed(solve_batch, m, lams, repeat=1 if quick else 2)
+    best_time(solve_batch, m, lams)  # compile (the batch shape is part of the trace)
+    out, t_sweep = best_time(solve_batch, m, lams, repeat=1 if quick else 2)
     steps = np.asarray(out["num_steps"])
     old = jax.jit(lambda ls: jax.lax.map(lambda lam: _old_solve(econ, lam, OLD_SWEEP), ls))
-    _timed(old, lams)
-    (V_old, st_old, res_old, _), t_old = _timed(old, lams)
+    best_time(old, lams)
+    (V_old, st_old, res_old, _), t_old = best_time(old, lams)
     dV = float(np.max(np.abs(np.asarray(out["V"]) - np.asarray(V_old))))
     return [
         ("76-shock sweep (50 regional + 26 sectoral), NEW, lax.map", sizes, t_sweep, f"{steps.min()}-{steps.max()}",
@@ -167,11 +155,11 @@ def main(argv=None) -> int:
     ca = m.unit_lambda("region", "California")
     res_fn = jax.jit(cprs_residual)
     args = _prepare(m.econ, fill_shock(m.econ, ca))
-    _, t_res = _timed(res_fn, zero_guess(m.econ), args, repeat=50)
+    _, t_res = best_time(res_fn, zero_guess(m.econ), args, repeat=50)
     rows, sol = _one_rows(m, ca, sizes)
     g = eqx.filter_jit(jax.grad(lambda s: solve_hat(m.econ, fill_shock(m.econ, ca * s), m.solver, throw=False).aux.V))
-    _timed(g, 1.0)
-    _, t_g = _timed(g, 1.0, repeat=3)
+    best_time(g, 1.0)
+    _, t_g = best_time(g, 1.0, repeat=3)
     rows += _sweep_rows(m, lams, sizes, a.quick)
     head = ("| step | size | time (s) | Newton steps | residual evals counted (F + JVP) | residual (max abs F) | "
             "ratio / note |\n|---|---|---|---|---|---|---|")

@@ -25,7 +25,6 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from _counting import COUNT, counted, reset
 from _hubs_economy import economy
 from _old_newton import OldNewton, old_root_find
@@ -35,22 +34,10 @@ from econhubs.core import root_find
 from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
 from econhubs.spatial._equilibrium import DEFAULT_SOLVER
 
-from _report import append_results, machine
+from _report import append_results, best_time, machine
 
 OLD = OldNewton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10, gmres_rtol=0.1,
                 gmres_rtol_min=1e-3, forcing=0.1)
-
-
-def _best(f, *a, repeats=3):
-    out = f(*a)
-    jax.block_until_ready(out)
-    best = np.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = f(*a)
-        jax.block_until_ready(out)
-        best = min(best, time.perf_counter() - t)
-    return out, best
 
 
 def _first(f, *a):
@@ -65,11 +52,11 @@ def run_size(n: int, repeats: int, old: bool, count_new: bool = False) -> dict:
     m = (p, f, tc)
     res = jax.jit(hubs_residual)
     z0 = jax.jit(initial_guess)(p, f, tc)
-    _, t_res = _best(res, z0, m, repeats=20)
+    _, t_res = best_time(res, z0, m, repeat=20, warmup=True)
     new = jax.jit(lambda m: root_find(hubs_residual, initial_guess(*m), m, solver=DEFAULT_SOLVER, max_steps=60,
                                       throw=False))
     sol, t_first = _first(new, m)
-    sol, t_new = _best(new, m, repeats=repeats)
+    sol, t_new = best_time(new, m, repeat=repeats, warmup=True)
     if count_new:  # host-callback count (one more compile); else the loop's own counters, which equal it
         reset()
         cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=DEFAULT_SOLVER,
@@ -88,13 +75,13 @@ def run_size(n: int, repeats: int, old: bool, count_new: bool = False) -> dict:
         return solve_equilibrium(*q, throw=False).U[0]
 
     g = jax.jit(jax.grad(welfare))
-    _, t_grad = _best(g, 1.0, repeats=repeats)
-    _, t_val = _best(jax.jit(welfare), 1.0, repeats=repeats)
+    _, t_grad = best_time(g, 1.0, repeat=repeats, warmup=True)
+    _, t_val = best_time(jax.jit(welfare), 1.0, repeat=repeats, warmup=True)
     r["grad_ratio"] = t_grad / t_val
     if old:
         o = jax.jit(lambda m: old_root_find(hubs_residual, initial_guess(*m, sweeps=25), m, OLD))
         out, t_of = _first(o, m)
-        out, t_old = _best(o, m, repeats=repeats)
+        out, t_old = best_time(o, m, repeat=repeats, warmup=True)
         reset()
         oc = jax.jit(lambda m: old_root_find(counted(hubs_residual), initial_guess(*m, sweeps=25), m, OLD))
         jax.block_until_ready(oc(m)[0])
