@@ -54,6 +54,19 @@ def sweep(model, axis: str, size: float, units, chunk: int = 8) -> pd.DataFrame:
     return tab
 
 
+#: CPRS regions that cover several map states (the data merge Virginia and the District of Columbia)
+COMBINED_REGIONS = {"Virginia and DC": ("Virginia", "District of Columbia")}
+
+
+def state_values(values: pd.Series) -> dict[str, float]:
+    """{state name: value} for the map: a combined CPRS region colours each of its states."""
+    out = {}
+    for region, v in values.items():
+        for state in COMBINED_REGIONS.get(str(region), (str(region),)):
+            out[state] = float(v)
+    return out
+
+
 def figure(table: pd.DataFrame, path: Path | None, title: str, size: float):
     """Ranked bar chart of the welfare elasticities (matplotlib OO API: no global backend change)."""
     from matplotlib.figure import Figure  # noqa: PLC0415
@@ -115,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         if not a.no_figure:
             from econhubs.plots import plot_state_map  # noqa: PLC0415
 
-            plot_state_map(tables["region"]["welfare_elasticity"], centre=1.0, title=title,
+            plot_state_map(state_values(tables["region"]["welfare_elasticity"]), centre=1.0, title=title,
                            label=f"(V-hat - 1) / ({size:g} x employment share)", path=d / "cprs_region_welfare_map")
         if a.bar_chart and not a.no_figure:
             figure(tables["region"], d / "cprs_region_welfare_elasticities.png", title, size)

@@ -80,3 +80,17 @@ def test_cli_quick(tmp_path, capsys):
     tab = pd.read_csv(tmp_path / "cprs_region_elasticities.csv", index_col=0)
     agg = pd.read_csv(REF / "cprs_aggregates.csv").set_index("case")
     assert abs(tab.loc["California", "welfare_elasticity"] - agg.loc["region_California", "welfare_elasticity"]) < 1e-8
+
+
+def test_every_cprs_region_has_a_place_on_the_state_map():
+    """The default figure colours states by region: every shipped region must map to states (or be off the map)."""
+    from econhubs.data import load_cprs2007
+    from econhubs.plots._maps import OFF_MAP, load_state_outlines
+    from econhubs.spatial._cli_cprs import state_values
+
+    regions = load_cprs2007().regions
+    names = {st["name"] for st in load_state_outlines().values()}
+    vals = state_values(pd.Series(range(len(regions)), index=regions, dtype=float))
+    assert set(vals) <= names | OFF_MAP
+    assert vals["District of Columbia"] == vals["Virginia"] == float(regions.index("Virginia and DC"))
+    assert len(set(vals) - OFF_MAP) == 49  # 48 states and DC
