@@ -4,8 +4,10 @@ recovered fundamentals and report the real metros' CNR shares, wages and the fit
 ``--synthetic`` solves the synthetic economy instead (synthetic λ̂, A, H on the real geography).
 
 The run is a list of steps (:data:`STEPS`): each takes the :class:`Run` context and returns
-named tables, written atomically as ``<name>.csv`` into ``--out``; later stages (Table 1, the
-planner) are added by appending a step. Exit status 1 if the inversion or the equilibrium fails.
+named tables, written as ``<name>.csv``; ``--planner`` adds the constrained planner, its taxes, hub
+statistics and Figures 1-2 (``<out>/planner``). Everything goes into a temporary folder that replaces
+``--out`` only when every step succeeded (:func:`econhubs.core.atomic_output_dir`): a failed run
+leaves no partial output set. Exit status 1 if the inversion, an equilibrium or the planner fails.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import ConvergenceError, atomic_write_text
+from ..core import ConvergenceError, atomic_output_dir, atomic_write_text
 from ._default import default_economy, real_economy
 from ._equilibrium import solve_equilibrium
 
@@ -31,6 +33,7 @@ class Run:
     """What every step sees: the arguments, the economy, the equilibrium, and timings/summary."""
 
     args: argparse.Namespace
+    out: Path | None = None  # where steps write files: a temporary folder swapped in whole at the end
     economy: object = None
     equilibrium: object = None
     summary: dict = field(default_factory=dict)
@@ -91,9 +94,13 @@ def step_planner(run: Run) -> dict[str, pd.DataFrame]:
         return {}
     from ._planner_pipeline import run_planner_pipeline
 
-    ec, t0 = run.economy, time.perf_counter()
-    r = run_planner_pipeline(ec.params, ec.fundamentals, ec.trade, ec.data.metros, ec.groups, run.args.out / "planner",
-                             occupations=ec.occupations, baseline=run.equilibrium, print_every=10)
+    ec, t0, out = run.economy, time.perf_counter(), run.args.out
+    # kept beside the output folder (not in the temporary one): a failed or interrupted run resumes from it
+    checkpoint = out.absolute().parent / f".{out.name}.planner_checkpoint.npz"
+    r = run_planner_pipeline(ec.params, ec.fundamentals, ec.trade, ec.data.metros, ec.groups, run.out / "planner",
+                             occupations=ec.occupations, baseline=run.equilibrium, print_every=10,
+                             checkpoint=checkpoint, shown_as=out / "planner")
+    checkpoint.unlink(missing_ok=True)
     res, tx = r["planner"], r["taxes"]
     run.summary.update(planner_g=res.g, planner_grad_norm=res.grad_norm, planner_converged=res.converged,
                        planner_equilibrium_solves=res.evaluations, taxes_max_rel_diff_L=tx.max_rel_diff_L,
@@ -143,15 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("econhubs_output/hubs"), help="folder for the CSV/JSON results")
     args = ap.parse_args(argv)
     run, tables = Run(args), {}
-    try:
-        for step in STEPS:
-            tables.update(step(run))
+    try:  # one output set: nothing appears at --out unless every step succeeded
+        with atomic_output_dir(args.out, command="econhubs hubs") as run.out:
+            for step in STEPS:
+                tables.update(step(run))
+            _print(run, tables, args.top)
+            for name, t in tables.items():
+                atomic_write_text(run.out / f"{name}.csv", t.to_csv(index=False))
+            atomic_write_text(run.out / "summary.json", json.dumps(run.summary, indent=2, default=float))
     except (ConvergenceError, ValueError) as e:
-        print(f"econhubs hubs: failed: {e}", file=sys.stderr)
+        print(f"econhubs hubs: failed: {e}; nothing written to {args.out}", file=sys.stderr)
         return 1
-    _print(run, tables, args.top)
-    for name, t in tables.items():
-        atomic_write_text(args.out / f"{name}.csv", t.to_csv(index=False))
-    atomic_write_text(args.out / "summary.json", json.dumps(run.summary, indent=2, default=float))
     print(f"\n  wrote {', '.join(str(args.out / f'{n}.csv') for n in tables)} and {args.out / 'summary.json'}")
     return 0

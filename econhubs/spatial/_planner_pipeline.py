@@ -36,21 +36,24 @@ def _allocation_table(base, opt, taxes, names, occupations) -> pd.DataFrame:
 
 def run_planner_pipeline(params, fundamentals, trade, metros: pd.DataFrame, groups, out, *,
                          occupations=("CNR", "non-CNR"), figures: bool = True, print_every: int | None = 10,
-                         planner_kwargs: dict | None = None, baseline=None) -> dict:
+                         planner_kwargs: dict | None = None, baseline=None, checkpoint=None,
+                         shown_as=None) -> dict:
     """Solve and write everything; returns {"planner", "taxes", "paths", "findings"}.
 
     metros: DataFrame with ``name``, ``state``, ``lat``, ``lon`` (one row per city, model order);
     groups: the group label of each industry (HE, PS, M, ATT, NT); baseline: the laissez-faire
     equilibrium if already solved. The planner's default ``gtol`` here is 1e-8, not 1e-6: on the real
     382 metros the Proposition-1 decentralisation error falls from 3.6e-2 (gtol 1e-6) to 2.7e-4 (1e-8),
-    the small metros' first-order conditions being loose at 1e-6. The planner checkpoint
-    ``planner_checkpoint.npz`` in ``out`` makes a rerun resume. Prints where everything went.
+    the small metros' first-order conditions being loose at 1e-6. The planner checkpoint (default
+    ``out/planner_checkpoint.npz``) makes a rerun resume. Prints where everything went (``shown_as``:
+    the folder to name instead of ``out``, when ``out`` is a temporary folder swapped in later).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = metros["name"].tolist()
     base = solve_equilibrium(params, fundamentals, trade) if baseline is None else baseline
-    res = solve_planner(params, fundamentals, trade, baseline=base, checkpoint=out / "planner_checkpoint.npz",
+    checkpoint = out / "planner_checkpoint.npz" if checkpoint is None else checkpoint
+    res = solve_planner(params, fundamentals, trade, baseline=base, checkpoint=checkpoint,
                         print_every=print_every, **{"gtol": 1e-8, **(planner_kwargs or {})})
     taxes = optimal_taxes(res, throw=False)
     opt = res.equilibrium
@@ -84,5 +87,6 @@ def run_planner_pipeline(params, fundamentals, trade, metros: pd.DataFrame, grou
     print(f"  taxes: t_L = {taxes.t_L:.3f}, decentralised allocation vs planner max rel. diff "
           f"{taxes.max_rel_diff_L:.1e}")
     print("  seed findings:\n" + findings.to_string(index=False))
-    print("  wrote:\n" + "\n".join(f"    {p}" for p in written))
+    shown = [str(p).replace(str(out), str(shown_as), 1) if shown_as is not None else str(p) for p in written]
+    print("  wrote:\n" + "\n".join(f"    {p}" for p in shown))
     return {"planner": res, "taxes": taxes, "paths": written, "findings": findings}

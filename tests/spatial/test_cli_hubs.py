@@ -43,3 +43,6 @@ def test_real_economy_run(tmp_path, capsys):
     for name in ("planner_summary.json", "allocation.csv", "seed_findings.csv", "figure1_trade_flows.png",
                  "figure2_decompositions.pdf"):
         assert (out / "planner" / name).stat().st_size > 200, name
+    # one output set, swapped in whole: no temporary folder or planner checkpoint left beside it
+    assert json.loads((out / ".econhubs_run.json").read_text())["complete"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
