@@ -19,6 +19,7 @@ from ._externalities import (
     estimate_externalities as estimate_externalities,
     externality_panel as externality_panel,
 )
+from ._hubs_step import hubs_table1_step as hubs_table1_step
 from ._instrument import (
     InstrumentSolve as InstrumentSolve,
     geometric_mean_fundamentals as geometric_mean_fundamentals,
