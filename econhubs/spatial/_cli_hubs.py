@@ -120,6 +120,8 @@ def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
         print(f"\n  Table 1 (RSS 2021 externalities; 2SLS, model-implied instruments; {t['seconds']:.1f} s; instrument "
               f"counterfactual: {c['method']}, {c['newton_steps']} Newton steps, residual {c['residual']:.1e}):")
         print(t["markdown"])
+    if "table1_skipped" in s:
+        print(f"\n  Table 1 skipped: {s['table1_skipped']}")
 
 
 def main(argv: list[str] | None = None) -> int:
