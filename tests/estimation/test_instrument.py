@@ -15,9 +15,7 @@ def solved():
     ec = default_economy(8, seed=3)
     # every solve here is warm-started (one compiled solve shared by all of them)
     eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade, z0=initial_guess(ec.params, ec.fundamentals, ec.trade))
-    p1, f1 = geometric_mean_fundamentals(eq.lam, ec.params, ec.fundamentals)
-    z_cold = initial_guess(p1, f1, ec.trade)
-    direct = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=z_cold, method="direct")
+    direct = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="direct")
     cont = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z, method="continuation")
     return ec, eq, direct, cont
 
@@ -52,3 +50,16 @@ def test_continuation_failure_raises(solved):
                                first_step=0.5, min_step=0.3)
     with pytest.raises(ValueError, match="method"):
         instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="homotopy")
+
+
+@pytest.mark.slow
+def test_auto_falls_back_to_continuation(solved, monkeypatch):
+    """A direct solve that fails (here: a NaN cold start) hands over to the continuation from z0."""
+    import econhubs.spatial
+
+    ec, eq, direct, _ = solved
+    monkeypatch.setattr(econhubs.spatial, "initial_guess",
+                        lambda p, f, t: {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()})
+    auto = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z)
+    assert auto.method == "continuation" and auto.path[-1] == 1.0
+    np.testing.assert_allclose(np.asarray(auto.equilibrium.L), np.asarray(direct.equilibrium.L), rtol=1e-9)
