@@ -18,8 +18,13 @@ from ._externalities import (
     ExternalityEstimates as ExternalityEstimates,
     estimate_externalities as estimate_externalities,
     externality_panel as externality_panel,
+)
+from ._hubs_step import hubs_table1_step as hubs_table1_step
+from ._instrument import (
+    InstrumentSolve as InstrumentSolve,
     geometric_mean_fundamentals as geometric_mean_fundamentals,
     instrument_allocation as instrument_allocation,
+    instrument_equilibrium as instrument_equilibrium,
 )
 from ._inversion import (
     Inversion as Inversion,

@@ -16,7 +16,8 @@ $$\ln λ^{kj}_n = δ_{kj} + δ_{div(n)} + c_n'b + τ^{R,CNR}_g 1[k=CNR]\ln\frac{
   $\bar λ^{kj} = \exp(\frac1N\sum_n \ln λ^{kj}_n)$ for every (k, j), holding amenities,
   structures, trade costs and parameters fixed. λ is *fixed* there (τ set to 0 in the
   counterfactual: λ is replaced, not λ̂), so the allocation depends only on amenities and
-  geography, not on the city-specific productivity shocks e;
+  geography, not on the city-specific productivity shocks e. Solved directly, or by continuation
+  from the observed equilibrium if the direct solve fails (:mod:`._instrument`);
 - 2SLS with standard errors clustered by metro; first-stage Wald statistic per endogenous
   regressor (linearmodels' convention: χ²_q for clustered covariances, here q = 3); OLS alongside.
 """
@@ -25,12 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import equinox as eqx
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from jaxtyping import Array, Float
 
+from ._instrument import InstrumentSolve, instrument_equilibrium
 from ._iv2sls import iv2sls
 from ._iv2sls_results import IVResults
 
@@ -38,26 +37,6 @@ GROUPS = ("HE", "PS", "M", "ATT")
 ENDOG = ("tauR_CNR", "tauR_NCNR", "tauL")
 INSTR = tuple("z_" + e for e in ENDOG)
 CLIMATE = ("lat", "lon", "lat2", "lon2", "latlon")
-
-
-def geometric_mean_fundamentals(lam: Float[Array, "N K J"], params, fundamentals):
-    """(params, fundamentals) of the instrument counterfactual: λ^{kj}_n = geometric mean over n,
-    externalities off (so λ stays at that mean), amenities and structures unchanged, workers mobile."""
-    from ..spatial import Fundamentals
-
-    lam_bar = jnp.exp(jnp.mean(jnp.log(jnp.asarray(lam)), axis=0, keepdims=True))
-    f_cf = Fundamentals(lam_hat=jnp.broadcast_to(lam_bar, lam.shape), A=fundamentals.A, H=fundamentals.H)
-    zeros = (jnp.zeros_like(params.tau_R), jnp.zeros_like(params.tau_L))
-    p_cf = eqx.tree_at(lambda p: (p.tau_R, p.tau_L), params, zeros)
-    return p_cf, f_cf
-
-
-def instrument_allocation(lam, params, fundamentals, trade, **solve_kwargs) -> np.ndarray:
-    """L^k_n (N, K) in the geometric-mean counterfactual (one ``solve_equilibrium``; raises if unconverged)."""
-    from ..spatial import solve_equilibrium
-
-    p_cf, f_cf = geometric_mean_fundamentals(lam, params, fundamentals)
-    return np.asarray(solve_equilibrium(p_cf, f_cf, trade, **solve_kwargs).L)
 
 
 def _regressors(L: np.ndarray, cnr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,12 +91,14 @@ def _group_frame(panel: pd.DataFrame, g: str) -> tuple[pd.DataFrame, list[str]]:
 
 @dataclass(frozen=True)
 class ExternalityEstimates:
-    """2SLS and OLS results per group, the panel and the instrument allocation."""
+    """2SLS and OLS results per group, the panel, the instrument allocation and (when solved here)
+    how its counterfactual was solved."""
 
     iv: dict[str, IVResults]
     ols: dict[str, IVResults]
     panel: pd.DataFrame
     L_instrument: np.ndarray
+    instrument: InstrumentSolve | None = None
 
     def tau(self) -> pd.DataFrame:
         """2SLS τ (rows: groups; columns tauR_CNR, tauR_NCNR, tauL)."""
@@ -134,10 +115,13 @@ def estimate_externalities(lam, L, params, fundamentals, trade, metros: pd.DataF
     (only A and H of ``fundamentals`` are used); metros: DataFrame with division, lat, lon (one row
     per metro, in order); groups (J,): each industry's group label; cnr: index of the CNR occupation.
     ``L_instrument`` (N, K) skips the counterfactual solve; ``exclude`` (N, K, J) bool drops cells.
-    Extra keywords go to ``solve_equilibrium``.
+    Extra keywords go to :func:`instrument_equilibrium` (``z0``: the observed equilibrium's unknowns,
+    ``method``) and on to ``solve_equilibrium``.
     """
+    inst = None
     if L_instrument is None:
-        L_instrument = instrument_allocation(lam, params, fundamentals, trade, **solve_kwargs)
+        inst = instrument_equilibrium(lam, params, fundamentals, trade, **solve_kwargs)
+        L_instrument = inst.equilibrium.L
     panel = externality_panel(lam, L, L_instrument, metros, groups, cnr, exclude)
     iv, ols = {}, {}
     for g in group_names:
@@ -146,4 +130,4 @@ def estimate_externalities(lam, L, params, fundamentals, trade, metros: pd.DataF
             raise ValueError(f"group {g!r} has no industries (groups: {sorted(set(groups))})")
         iv[g] = iv2sls(d, "ln_lam", controls, list(ENDOG), list(INSTR), cluster="metro", cov="clustered")
         ols[g] = iv2sls(d, "ln_lam", controls + list(ENDOG), [], [], cluster="metro", cov="clustered")
-    return ExternalityEstimates(iv=iv, ols=ols, panel=panel, L_instrument=np.asarray(L_instrument))
+    return ExternalityEstimates(iv=iv, ols=ols, panel=panel, L_instrument=np.asarray(L_instrument), instrument=inst)

@@ -2,8 +2,7 @@
 
 Numbers come from :class:`ExternalityEstimates` (2SLS with model-implied instruments, SEs clustered
 by metro, first-stage Wald statistics; OLS alongside). Markdown and LaTeX go through the
-project's one table writer (``econhubs.empirics.frame_to_markdown`` / ``frame_to_latex``; to be
-re-pointed at ``econhubs.core``'s writer when that lands).
+project's one table writer (``econhubs.core.to_markdown`` / ``to_latex``).
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core import to_latex, to_markdown
 from ._externalities import ENDOG, ExternalityEstimates
 
 #: Seed Table 1 (RSS 2021, AEA P&P 111): estimates and clustered SEs (τ^R CNR, τ^R NCNR, τ^L).
@@ -56,13 +56,16 @@ def table1_display(frame: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     return out.reset_index()
 
 
-def table1_markdown(frame: pd.DataFrame, digits: int = 2) -> str:
-    from ..empirics import frame_to_markdown
-
-    return frame_to_markdown(table1_display(frame, digits))
+NOTES = ("2SLS with model-implied instruments (RSS 2021, Table 1); SEs clustered by metro in parentheses; "
+         "seed = the published values; F = first-stage cluster-robust Wald statistic / 3; OLS alongside.")
 
 
-def table1_latex(frame: pd.DataFrame, digits: int = 2, caption: str = "Externality parameters (2SLS, MIIV)") -> str:
-    from ..empirics import frame_to_latex
+def table1_markdown(frame: pd.DataFrame, digits: int = 2, notes: str = NOTES) -> str:
+    """Table 1 as a GitHub pipe table (``econhubs.core.to_markdown``)."""
+    return to_markdown(table1_display(frame, digits), notes=notes)
 
-    return frame_to_latex(table1_display(frame, digits), caption=caption)
+
+def table1_latex(frame: pd.DataFrame, digits: int = 2, caption: str = "Externality parameters (2SLS, MIIV)",
+                 notes: str = NOTES) -> str:
+    """Table 1 as a booktabs table (``econhubs.core.to_latex``)."""
+    return to_latex(table1_display(frame, digits), caption=caption, notes=notes)

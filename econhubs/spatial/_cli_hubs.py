@@ -111,8 +111,16 @@ def step_planner(run: Run) -> dict[str, pd.DataFrame]:
     return {}
 
 
+def step_table1(run: Run) -> dict[str, pd.DataFrame]:
+    """Table 1 of RSS (2021) on this economy (``econhubs.estimation``; ``--no-table1`` skips it)."""
+    from ..estimation import hubs_table1_step
+
+    return hubs_table1_step(run)
+
+
 #: The pipeline; append a step (``Run -> {name: DataFrame}``) to add Table 1 or the planner.
-STEPS: list[Callable[[Run], dict[str, pd.DataFrame]]] = [step_economy, step_equilibrium, step_cities, step_planner]
+STEPS: list[Callable[[Run], dict[str, pd.DataFrame]]] = [step_economy, step_equilibrium, step_cities, step_table1,
+                                                          step_planner]
 
 
 def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
@@ -135,6 +143,13 @@ def _print(run: Run, tables: dict[str, pd.DataFrame], top: int) -> None:
               f"by occupation x industry {f['Lkj_positive']:.2e}")
     print(f"\n  Largest {top} metros in equilibrium:")
     print(tables["cities"].head(top).to_string(index=False, float_format=lambda v: f"{v:10.4g}"))
+    if "table1" in s:
+        t, c = s["table1"], s["table1"]["instrument_counterfactual"]
+        print(f"\n  Table 1 (RSS 2021 externalities; 2SLS, model-implied instruments; {t['seconds']:.1f} s; instrument "
+              f"counterfactual: {c['method']}, {c['newton_steps']} Newton steps, residual {c['residual']:.1e}):")
+        print(t["markdown"])
+    if "table1_skipped" in s:
+        print(f"\n  Table 1 skipped: {s['table1_skipped']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--planner", action="store_true",
                     help="also solve the constrained planner, its taxes, hub statistics and Figures 1-2 (minutes on "
                          "a CPU at full size; written into <out>/planner)")
+    ap.add_argument("--no-table1", action="store_true", help="skip the Table 1 step (externality estimation)")
     ap.add_argument("--top", type=int, default=10, help="rows in the largest-cities table")
     ap.add_argument("--out", type=Path, default=Path("econhubs_output/hubs"), help="folder for the CSV/JSON results")
     args = ap.parse_args(argv)
@@ -157,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
             _print(run, tables, args.top)
             for name, t in tables.items():
                 atomic_write_text(run.out / f"{name}.csv", t.to_csv(index=False))
+            if "table1" in run.summary:
+                atomic_write_text(run.out / "table1.md", run.summary["table1"]["markdown"])
+                atomic_write_text(run.out / "table1.tex", run.summary["table1"]["latex"])
             atomic_write_text(run.out / "summary.json", json.dumps(run.summary, indent=2, default=float))
     except (ConvergenceError, ValueError) as e:
         print(f"econhubs hubs: failed: {e}; nothing written to {args.out}", file=sys.stderr)

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import long
 
 from econhubs.estimation import inversion_fit, invert, validate_inversion_data
 from econhubs.spatial import Fundamentals, HubsParams, TradeCosts, solve_equilibrium
@@ -154,23 +155,38 @@ def test_gradients_through_inner_solves():
     assert np.all(np.abs(np.asarray(g)) > 1e-6)
 
 
-@pytest.mark.slow
-def test_real_economy_full_size_reproduces_data():
-    """All 382 metros: inversion, then the equilibrium from a cold start at the recovered
-    fundamentals reproduces the observed wages and employment to 1e-8."""
+def _real_economy_reproduces_data(n_cities):
+    """Inversion on the real data (the ``n_cities`` most populous metros, all 382 if None), then the
+    equilibrium from a cold start at the recovered fundamentals reproduces the observed wages and
+    employment to 1e-8."""
     from econhubs.spatial import real_economy
 
-    ec = real_economy()
-    inv = ec.inversion
-    assert inv.Lkj.shape == (382, 2, 22) and inv.n_zero_cells == 390
+    ec = real_economy(n_cities)
+    inv, data = ec.inversion, ec.data
+    N = 382 if n_cities is None else n_cities
+    raw = data.employment_nkj()
+    assert inv.Lkj.shape == (N, 2, 22) and inv.n_zero_cells == int((raw <= 0).sum())
+    if n_cities is None:
+        assert inv.n_zero_cells == 390
     assert float(inv.gravity_residual) < 1e-10
     eq = solve_equilibrium(inv.params, inv.fundamentals, inv.trade)
     fit = inversion_fit(inv, eq)
     assert max(fit.values()) <= 1e-8, fit
     # against the raw (unfloored) data too: dollars and workers
-    data = ec.data
     np.testing.assert_allclose(np.asarray(eq.w) * inv.wage_scale, data.wages_nk, rtol=1e-8)
     np.testing.assert_allclose(np.asarray(eq.L) * 1e6, data.employment_nk, rtol=1e-8)
-    raw = data.employment_nkj()
     pos = raw > 0
     np.testing.assert_allclose(np.asarray(eq.Lkj)[pos] * 1e6, raw[pos], rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_real_economy_subset_reproduces_data():
+    """The 40 most populous real metros (the default suite's size; full size: the ``long`` test)."""
+    _real_economy_reproduces_data(40)
+
+
+@pytest.mark.slow
+@long
+def test_real_economy_full_size_reproduces_data():
+    """All 382 metros (minutes: ECONHUBS_LONG_TESTS=1)."""
+    _real_economy_reproduces_data(None)
