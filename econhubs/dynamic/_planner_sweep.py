@@ -91,11 +91,13 @@ def decode_regime(y, p, R, regime):
     return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
 
 
-def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, grid: TradeoffGrid, extra):
+def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, grid: TradeoffGrid, extra,
+                 smooth_first: bool = True):
     """One sweep from ``pol`` (N, n): each state solved on the smooth residual (regime 0: positive-part
     encoding, complementarity exact) and on the slack (1) and binding (2) branches, all three in one vmapped
     Newton; the smooth root is kept where it converged, else ``select`` picks among the branches (the
-    valid one, as ``TimeIteration(branches="fallback")``). ``select`` None (no constraint): smooth only.
+    valid one, as ``TimeIteration(branches="fallback")``; ``smooth_first=False``: always ``select``, as
+    ``branches="all"``). ``select`` None (no constraint): smooth only.
     residual(y, point, params, grid, table, extra_s, regime) -> (F, aux); extra: per-state arrays
     (leading axis N) or None. Returns (new policies, ok (N,))."""
     table = grid.policy_table(pol)
@@ -107,6 +109,8 @@ def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, g
         if select is None:
             return vals[0], oks[0]
         y, ok, _ = select(y0, [vals[1], vals[2]], [oks[1], oks[2]], pt, grid)
+        if not smooth_first:
+            return y, ok
         return jnp.where(oks[0], vals[0], y), oks[0] | ok
 
     new, ok = jax.vmap(one)(pol, pts, extra)
@@ -115,9 +119,9 @@ def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, g
 
 
 @eqx.filter_jit
-def _chunk(residual, newton, select, pol, params, grid, extra, n_sweeps: int, damping):
+def _chunk(residual, newton, select, pol, params, grid, extra, n_sweeps: int, damping, smooth_first):
     def body(_, c):
-        new, ok = sweep_states(residual, newton, select, c[0], params, grid, extra)
+        new, ok = sweep_states(residual, newton, select, c[0], params, grid, extra, smooth_first)
         new = c[0] + damping * (new - c[0])
         return new, jnp.max(jnp.abs(new - c[0])), jnp.sum(~ok)
 
@@ -125,12 +129,12 @@ def _chunk(residual, newton, select, pol, params, grid, extra, n_sweeps: int, da
 
 
 def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=StateNewton(),
-            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, verbose=False):
+            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, verbose=False):
     """Sweeps in jitted chunks of ``chunk`` until sup change <= tol with no failed state, ``max_iter``
     sweeps, or a non-finite change. Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
     pol, it = pol0, 0
     while True:
-        pol, diff, nfail = _chunk(residual, newton, select, pol, params, grid, extra, chunk, damping)
+        pol, diff, nfail = _chunk(residual, newton, select, pol, params, grid, extra, chunk, damping, smooth_first)
         it += chunk
         d, nf = float(diff), int(nfail)
         if verbose:

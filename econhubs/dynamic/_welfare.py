@@ -29,10 +29,10 @@ import numpy as np
 
 from ._grid import grid_points
 from ._params import steady_state_price
-from ._planner import PlannerSolution, _ce_fn, _select
+from ._planner import PlannerSolution, _ce_fn
 from ._planner_residual import utility
 from ._planner_sweep import decode_regime, iterate
-from ._residual import ce_residual, decode, full_capital
+from ._residual import CESelect, ce_residual, decode, full_capital
 from ._simulate import simulate
 from ._solution import CESolution
 
@@ -149,8 +149,9 @@ def solve_taxed_ce(planner: PlannerSolution, ce: CESolution | None = None, *, to
     ce = planner.ce if ce is None else ce
     p, g = planner.params, planner.grid
     tau_b, tau_k = _taxes(p, g, planner.flat_policy())
-    pol, it, diff, nfail = iterate(_taxed_fn, ce.flat_policy(), p, g, extra=(tau_b, tau_k), select=_select(p),
-                                   tol=tol, max_iter=max_iter)
+    select = CESelect(prefer_bind=True) if p.constrained else None
+    pol, it, diff, nfail = iterate(_taxed_fn, ce.flat_policy(), p, g, extra=(tau_b, tau_k), select=select,
+                                   tol=tol, max_iter=max_iter, smooth_first=False)
     bp, kp_free, q, _, _ = decode(pol, p, g.R[grid_points(g)[2]])
     shape = planner.c.shape
     return TaxedEquilibrium(policy=pol, b_next=bp.reshape(shape), k_next=full_capital(kp_free, p.K_bar).reshape(
