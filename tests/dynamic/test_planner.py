@@ -82,3 +82,30 @@ def test_welfare_gain_matches_numpy_policy_evaluation(sol):
     np.testing.assert_allclose(lam.reshape(V_sp.shape), (V_sp / V_ce) ** (1 / (1 - gam)) - 1, atol=1e-10)
     mean, at = ergodic_welfare_gain(sol, jax.random.PRNGKey(0), n_regions=256, T=150)
     assert np.isfinite(mean) and lam.min() <= mean <= lam.max()
+
+
+def test_without_pecuniary_externality_planner_is_the_ce_up_to_interpolation(sol):
+    """theta = 0: the limit b' >= 0 binds at most states but the price no longer enters it, and at I = 1
+    there is no portfolio (no agglomeration margin): the planner's problem is the household's. The
+    planner interpolates W = dV/db linearly where the CE interpolates b'' (u'(c') from it), so they agree
+    up to interpolation error: measured |q diff| 7.6e-4 (q ~ 6), Lambda <= 3.4e-8 at n_b = 12."""
+    sp = solve_planner(default_params(1, theta=0.0), SPEC, tol=1e-11)
+    assert float(sp.share_binding) > 0.5 and float(sp.max_euler_error) < 1e-8
+    np.testing.assert_allclose(np.asarray(sp.b_next), np.asarray(sp.ce.b_next), atol=1e-3)
+    np.testing.assert_allclose(np.asarray(sp.q), np.asarray(sp.ce.q), rtol=2e-4)
+    assert np.max(np.abs(np.asarray(welfare_gain(sp)))) < 1e-7
+
+
+def test_planner_allocation_solves_the_taxed_ce(sol):
+    """Under tau^B(s) (and tau^K = 0 at I = 1) one taxed-CE sweep from the planner's policies keeps them."""
+    from econhubs.dynamic import decentralising_taxes
+    from econhubs.dynamic._planner import _select
+    from econhubs.dynamic._planner_sweep import StateNewton, sweep_states
+    from econhubs.dynamic._welfare import _taxed_fn, _taxes
+
+    tau_b, tau_k = decentralising_taxes(sol)
+    assert np.max(np.abs(np.asarray(tau_k))) < 1e-8 and np.all(np.isfinite(np.asarray(tau_b)))
+    p, g = sol.params, sol.grid
+    pol = sol.flat_policy()
+    new, ok = sweep_states(_taxed_fn, StateNewton(), _select(p), pol, p, g, _taxes(p, g, pol))
+    assert bool(np.all(np.asarray(ok))) and np.max(np.abs(np.asarray(new - pol))) < 1e-10
