@@ -17,7 +17,8 @@ iterate). **choice**: with I > 1 the private valuations of the I industries diff
 portfolio, and the collateral price is their portfolio-weighted mean (the price at which households
 value the planner's bundle; the decentralising capital taxes then sum to zero in expectation), and
 the private multiplier in the pricing condition equals the planner's, eta = mu u'(c) (the debt tax
-supports it: ``_taxes``). With multiplier eta* = mu u'(c) the first-order and envelope conditions are
+supports it: ``_welfare.decentralising_taxes``). With multiplier eta* = mu u'(c) the first-order and
+envelope conditions are
 
     FOC (x):       d/dx [u(c(s, x)) + eta* g(s, x)] + beta sum_e' P_ee' W(x, e') = 0,
     envelope (s):  W(s) = d/ds [u(c(s, x)) + eta* g(s, x)]       (W = dV/d(b, k_free)).
@@ -46,11 +47,6 @@ from ._params import (
 )
 from ._planner_sweep import decode_regime
 from ._residual import consumption, decode, floor_consumption, full_capital
-
-
-def n_planner_policies(n_industries: int) -> int:
-    """s, k_1'..k_{I-1}', q, W_b, W_k1..W_k{I-1}."""
-    return 2 * n_industries + 1
 
 
 def utility(c, gamma):
@@ -136,12 +132,3 @@ def envelope_at(y_ce: Float[Array, " n"], point, p: TradeoffParams, grid: Tradeo
     c = social_consumption(p, b, k_free, bp, kp_free, grid.zbar[e], grid.R[e])
     z = jnp.concatenate([jnp.atleast_1d(bp), kp_free, jnp.atleast_1d(b), k_free])
     return jax.jacfwd(lambda zz: _lagrangian(p, grid, table, e, zz, mu * c ** (-p.gamma)), has_aux=True)(z)[0][I:]
-
-
-def period_utility(y, point, p: TradeoffParams, grid: TradeoffGrid):
-    """u(c) at a state under policy y (either layout), for welfare evaluation."""
-    I = p.phi.shape[-1]
-    b, k_free, e = point
-    bp, kp_free, _, _, _ = decode(y[: I + 1], p, grid.R[e])
-    return utility(social_consumption(p, b, k_free, bp, kp_free, grid.zbar[e], grid.R[e]), p.gamma)
-

@@ -10,7 +10,8 @@ state), with two differences, both about compiling the planner's residual (which
   pivoting written in jnp (:func:`small_solve`, systems of 2I+1 <= 7 unknowns) and a line search that
   evaluates all step halvings in one vmapped call. No LAPACK custom call (jax 0.10.2 on CPU rejected
   ``lapack_dgetrf_ffi`` inside the loop: "No registered implementation for untyped custom call"), and
-  it compiles in a few seconds where the core optimistix Newton took ~50 s for this residual;
+  it compiled one planner sweep in ~20-35 s on the loaded 2-core machine where the core optimistix Newton
+  took ~50-65 s (still the slow part of a planner solve: the sweeps themselves take milliseconds);
 * sweeps run in jitted chunks (``lax.fori_loop``) and the stopping test runs between chunks in Python.
 """
 
