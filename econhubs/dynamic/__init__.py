@@ -11,6 +11,7 @@ from ._params import (
     default_params as default_params,
     stack_params as stack_params,
 )
+from ._planner import PlannerSolution as PlannerSolution, solve_planner as solve_planner
 from ._residual import CESelect as CESelect, ce_euler_errors as ce_euler_errors, ce_residual as ce_residual
 from ._simulate import (
     coverage as coverage,
@@ -21,3 +22,10 @@ from ._simulate import (
 from ._solution import CESolution as CESolution
 from ._sweep import SweepOut as SweepOut, polish as polish, sweep as sweep
 from ._time_iteration import TimeIteration as TimeIteration, TIResult as TIResult, time_iteration as time_iteration
+from ._welfare import (
+    decentralising_taxes as decentralising_taxes,
+    ergodic_welfare_gain as ergodic_welfare_gain,
+    solve_taxed_ce as solve_taxed_ce,
+    value_function as value_function,
+    welfare_gain as welfare_gain,
+)

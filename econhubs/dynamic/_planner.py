@@ -1,0 +1,154 @@
+"""``solve_planner``: the time-consistent constrained-efficient planner by vmapped time iteration.
+
+The planner's generalised Euler system (``_planner_residual``: first-order conditions, the
+implementability constraint and the envelope conditions W = dV/d(b, k_free)) is solved state by
+state by the lean time iteration of ``_planner_sweep`` (vmapped per-state Newton with autodiff
+Jacobians, guess and verify over the slack/binding branches with the CE's selection), started from
+the competitive equilibrium's policies with W evaluated at the CE allocation. The CE start is solved
+by the same engine on ``ce_residual`` unless a :class:`CESolution` is given. One region (I = 1, 2, 3).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..core import ConvergenceError
+from ._competitive import BIND_TOL, initial_policy
+from ._grid import GridSpec, make_grid
+from ._params import TradeoffParams, state_feedback
+from ._planner_residual import envelope_at, planner_residual
+from ._planner_sweep import REGIMES, StateNewton, iterate
+from ._residual import ce_residual, ce_select, decode, full_capital
+from ._solution import CESolution
+from ._time_iteration import grid_points
+
+
+class PlannerSolution(CESolution):
+    """A :class:`CESolution` of the planner: ``policy`` holds the CE layout (s, k_free', q), so
+    ``simulate``, ``impulse_response`` and the welfare code read it like a CE; ``envelope`` holds
+    W = dV/d(b, k_1..k_{I-1}) on the grid; ``max_euler_error`` is the max |generalised Euler
+    residual| on the grid (first-order and envelope conditions divided by u'(c), implementability by q_ss);
+    ``ce`` is the competitive equilibrium on the same grid that the planner started from."""
+
+    envelope: jax.Array | None = None
+    ce: CESolution | None = None
+
+    def planner_policy(self):
+        """(N, 2I + 1) solver vectors in ``grid_points`` order (CE layout followed by W)."""
+        pol = jnp.concatenate([self.policy, self.envelope], axis=-1)
+        return pol.reshape((-1, pol.shape[-1]))
+
+
+def _planner_fn(y, pt, p, grid, table, extra, regime):
+    return planner_residual(y, pt, p, grid, table, regime)
+
+
+def _ce_fn(y, pt, p, grid, table, extra, regime):
+    """``ce_residual`` with a traced regime code (see ``decode_regime``)."""
+    outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES]
+    return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
+
+
+def _select(p: TradeoffParams):
+    return ce_select if p.constrained else None
+
+
+def solve_ce_start(p: TradeoffParams, grid, *, tol=1e-9, max_iter=3000, verbose=False):
+    """The competitive equilibrium on ``grid`` by the lean engine (the planner's starting point):
+    (policy (N, I+1), sweeps, sup change, failed states)."""
+    return iterate(_ce_fn, initial_policy(p, grid), p, grid, select=_select(p), tol=tol,
+                   max_iter=max_iter, verbose=verbose)
+
+
+@jax.jit
+def _start(p, grid, ce_pol):
+    """CE policy (N, I+1) plus the envelope derivatives W at the CE allocation."""
+    table = grid.policy_table(ce_pol)
+    W = jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table))(ce_pol, grid_points(grid))
+    return jnp.concatenate([ce_pol, W], axis=-1)
+
+
+@jax.jit
+def _diagnostics(p, grid, pol):
+    """Residuals on the grid and c: the planner's (policies of length 2I + 1) or the CE's (I + 1)."""
+    table = grid.policy_table(pol)
+    I = p.phi.shape[-1]
+    fn = planner_residual if pol.shape[-1] == 2 * I + 1 else ce_residual
+    return jax.vmap(lambda y, pt: fn(y, pt, p, grid, table))(pol, grid_points(grid))
+
+
+def _finish(p, spec, grid, pol, it, diff, nfail, ce=None):
+    """Pack policies (planner: 2I + 1 columns, CE: I + 1) into a PlannerSolution / CESolution."""
+    I = p.phi.shape[-1]
+    res, c = _diagnostics(p, grid, pol)
+    bp, kp_free, q, mu, _ = decode(pol[:, : I + 1], p, grid.R[grid_points(grid)[2]])
+    binding = mu > BIND_TOL if p.constrained else jnp.zeros_like(mu, bool)
+    full = grid.endog_shape + grid.exog_shape
+    fields = dict(
+        params=p, grid=grid, spec=spec, policy=pol[:, : I + 1].reshape(full + (I + 1,)),
+        b_next=bp.reshape(full), k_next=full_capital(kp_free, p.K_bar).reshape(full + (-1,)),
+        q=q.reshape(full), mu=mu.reshape(full), c=c.reshape(full), iterations=jnp.asarray(it),
+        max_change=jnp.asarray(diff), max_euler_error=jnp.max(jnp.abs(res)),
+        max_bond_error=jnp.max(jnp.abs(res[:, 0])), max_portfolio_error=jnp.max(jnp.abs(res[:, 1:I]), initial=0.0),
+        share_binding=jnp.mean(binding), share_floor=jnp.mean(c <= p.c_floor), n_failed=jnp.asarray(nfail),
+        binding=binding.reshape(full), b_bounds=jnp.stack([grid.b[0], grid.b[-1]]),
+        feedback=state_feedback(p, q, c).reshape(full), n_multiple=jnp.asarray(0),
+        failed_per_sweep=jnp.full((1,), -1),
+    )
+    if pol.shape[-1] == I + 1:
+        return CESolution(**fields)
+    return PlannerSolution(**fields, envelope=pol[:, I + 1:].reshape(full + (I,)), ce=ce)
+
+
+def solve_planner(
+    params: TradeoffParams,
+    spec: GridSpec = GridSpec(),
+    *,
+    ce: CESolution | None = None,
+    b_bounds=None,
+    tol: float = 1e-9,
+    max_iter: int = 3000,
+    newton: StateNewton = StateNewton(),
+    verbose: bool = False,
+    throw: bool = True,
+) -> PlannerSolution:
+    """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
+
+    ce: the competitive equilibrium on the same grid to start from (else solved by the same engine on
+    ``ce_residual``: residual-for-residual the CE of ``solve_competitive``); kept as ``.ce`` of the result.
+    tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if the change
+    is above ``tol``, a policy is not finite, or a per-state solve failed in the last sweep (else warn;
+    non-finite policies always raise).
+    """
+    if not isinstance(params, TradeoffParams):
+        raise TypeError("params: expected a TradeoffParams")
+    if params.collateral_price != "market":
+        raise ValueError("params.collateral_price: the planner is implemented for 'market' collateral (the seed's)")
+    if jnp.ndim(params.phi) != 1:
+        raise ValueError("params: one region (phi of shape (I,)); solve batches region by region")
+    bb = None if b_bounds is None else jnp.asarray(b_bounds, float)
+    if ce is not None:
+        bb = ce.b_bounds if bb is None else bb
+        grid = make_grid(params, spec, bb)
+        ce_pol = ce.flat_policy()
+    else:
+        grid = make_grid(params, spec, bb)
+        ce_pol, it, d, nf = solve_ce_start(params, grid, tol=tol, max_iter=max_iter, verbose=verbose)
+        if nf or not d <= tol:
+            raise ConvergenceError("competitive equilibrium (planner's start)", d, it, tol,
+                                   f"CE start did not converge: sup change {d:.3e}, failed states {nf}")
+        ce = _finish(params, spec, grid, ce_pol, it, d, nf)
+    pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
+                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose)
+    sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)
+    finite = bool(np.all(np.isfinite(np.asarray(pol))))
+    if not finite or diff > tol or nfail > 0:
+        msg = f"planner time iteration: sup change {diff:.3e} (tol {tol:.1e}), failed per-state solves {nfail}"
+        if throw or not finite:
+            raise ConvergenceError("constrained-efficient planner (time iteration)", diff, it, tol, msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    return sol

@@ -1,0 +1,158 @@
+"""Welfare of the planner over the competitive equilibrium, and the taxes that decentralise the planner.
+
+Value of a recursive allocation on the grid (policy evaluation, the allocation's own interpolation):
+    V(s) = u(c(s)) + beta sum_e' P_ee' V(b'(s), k'(s), e'),   u(c) = c^{1-gamma} / (1-gamma),
+iterated to a sup change below ``tol`` (a beta-contraction). Consumption-equivalent gain of the planner
+(spec, "Constrained-efficient planner"; u without the -1 so that scaling c scales V):
+    Lambda(s) = (V_SP(s) / V_CE(s))^{1/(1-gamma)} - 1,
+the permanent proportional change of CE consumption that gives the planner's welfare at s; averaged over
+the CE's ergodic distribution (``simulate``, the last period of many regions).
+
+Decentralising taxes (seed, "Planner Implementation: Constrained-efficient Decentralization"), as
+state-dependent wedges in the private Euler equations at the planner's allocation, rebated lump sum (so
+the budget and c are unchanged):
+    bond:       u'(c) = beta R (1 + tau^B(s)) E u'(c') + eta,   eta = the planner's mu u'(c),
+    portfolio:  q (1 + tau^K_i(s)) + dPhi_i/dk'
+                  = E[m' (alpha zbar_i' k_i'^{xi_i+alpha-1} - dPhi_i/dk + q'(1 + theta mu'))].
+**choice** (differs from the seed's timing): tau^K_i is levied on today's purchase of capital instead of
+tomorrow's dividend (one state-dependent number per state and industry instead of one per (s, s')); at
+I = 1 it is zero (the planner's q is the private price). ``solve_taxed_ce`` solves the competitive
+equilibrium under these taxes from the untaxed CE and returns its policies, to compare with the planner's.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._grid import grid_points
+from ._params import steady_state_price
+from ._planner import PlannerSolution, _ce_fn
+from ._planner_residual import utility
+from ._planner_sweep import decode_regime, iterate
+from ._residual import CESelect, ce_residual, decode, full_capital
+from ._simulate import simulate
+from ._solution import CESolution
+
+
+@eqx.filter_jit
+def _evaluate(sol: CESolution, tol: float, max_iter: int):
+    p, g = sol.params, sol.grid
+    I = sol.n_industries
+    pol = sol.flat_policy()[:, : I + 1]
+    b, kf, e = grid_points(g)
+    bp, kp_free, _, _, _ = decode(pol, p, g.R[e])
+    x = jnp.concatenate([bp[:, None], kp_free], axis=1)
+    u = utility(sol.c.reshape(-1), p.gamma)
+    Pe = g.P[e]
+
+    def T(V):
+        table = g.policy_table(V[:, None])
+        return u + p.beta * jnp.einsum("ne,ne->n", Pe, jax.vmap(lambda xx: table(xx)[:, 0])(x))
+
+    def cond(c):
+        return (c[2] < max_iter) & (c[1] > tol * jnp.max(jnp.abs(c[0])))
+
+    def body(c):
+        V = T(c[0])
+        return V, jnp.max(jnp.abs(V - c[0])), c[2] + 1
+
+    V0 = u / (1.0 - p.beta)
+    V, diff, it = jax.lax.while_loop(cond, body, (V0, jnp.array(jnp.inf), jnp.array(0)))
+    return V, diff, it
+
+
+def value_function(sol: CESolution, *, tol: float = 1e-13, max_iter: int = 20000):
+    """V on the grid (shape of ``sol.c``) of the allocation ``sol`` (CE or planner); raises if the policy
+    evaluation did not reach ``tol`` (relative sup change)."""
+    V, diff, it = _evaluate(sol, tol, max_iter)
+    if not float(diff) <= tol * float(jnp.max(jnp.abs(V))):
+        raise RuntimeError(f"value_function: policy evaluation stopped at relative change {float(diff):.2e} "
+                           f"after {int(it)} iterations (tol {tol:.0e})")
+    return V.reshape(sol.c.shape)
+
+
+def welfare_gain(planner: PlannerSolution, ce: CESolution | None = None):
+    """Lambda(s) on the grid: the consumption-equivalent gain of the planner over the CE (module docstring);
+    ce: default ``planner.ce`` (the equilibrium the planner was started from, on the same grid)."""
+    ce = planner.ce if ce is None else ce
+    if planner.grid.b.shape != ce.grid.b.shape or not np.allclose(planner.grid.b, ce.grid.b):
+        raise ValueError("planner, ce: need the same grid (solve the planner with ce=...)")
+    g = planner.params.gamma
+    return (value_function(planner) / value_function(ce)) ** (1.0 / (1.0 - g)) - 1.0
+
+
+def ergodic_welfare_gain(planner: PlannerSolution, key, ce: CESolution | None = None, *, n_regions: int = 2000,
+                         T: int = 300):
+    """Mean of Lambda over the CE's ergodic distribution (last period of ``n_regions`` simulated regions,
+    Lambda interpolated at their off-grid states). Returns (mean, Lambda at the simulated states (n_regions,))."""
+    ce = planner.ce if ce is None else ce
+    lam = welfare_gain(planner, ce)
+    sim = simulate(ce, key, n_regions=n_regions, T=T)
+    g = ce.grid
+    table = g.policy_table(lam.reshape(-1, 1))
+    b, k, e = sim["b"][:, -1], sim["k"][:, -1, :-1], sim["e"][:, -1]
+    at = jax.vmap(lambda bb, kk, ee: table(jnp.concatenate([bb[None], kk]))[ee, 0])(b, k, e)
+    return float(jnp.mean(at)), at
+
+
+@jax.jit
+def _taxes(p, grid, pol):
+    """(tau_B (N,), tau_K (N, I)) at the planner's CE-layout policies ``pol`` (N, I+1) (module docstring)."""
+    I = p.phi.shape[-1]
+    table = grid.policy_table(pol)
+    pts = grid_points(grid)
+    F = jax.vmap(lambda y, pt: ce_residual(y, pt, p, grid, table)[0])(pol, pts)
+    _, _, q, mu, _ = decode(pol, p, grid.R[pts[2]])
+    bond, port = F[:, 0], F[:, 1:]
+    tau_b = bond / (1.0 - mu - bond)
+    k_cost = q[:, None] * jnp.ones((1, I))
+    tau_k = -port * steady_state_price(p) / k_cost
+    return tau_b, tau_k
+
+
+def decentralising_taxes(planner: PlannerSolution):
+    """tau^B(s) and tau^K_i(s) on the planner's grid (shapes of ``planner.c`` and ``planner.k_next``)."""
+    tau_b, tau_k = _taxes(planner.params, planner.grid, planner.flat_policy())
+    return tau_b.reshape(planner.c.shape), tau_k.reshape(planner.k_next.shape)
+
+
+def _taxed_fn(y, pt, p, grid, table, tax, regime):
+    """The CE residual with the wedges: bond row - tau_B R E m', portfolio rows + q tau_K / q_ss."""
+    F, c = _ce_fn(y, pt, p, grid, table, None, regime)
+    _, _, q, mu, _ = decode_regime(y, p, grid.R[pt[2]], regime)
+    tau_b, tau_k = tax
+    bond = F[0] - tau_b * (1.0 - mu - F[0])
+    port = F[1:] + q * tau_k / steady_state_price(p)
+    return jnp.concatenate([bond[None], port]), c
+
+
+class TaxedEquilibrium(eqx.Module):
+    """The CE under the decentralising taxes: ``policy`` (N, I+1) solver vectors in ``grid_points`` order,
+    b_next, k_next (I) and q decoded (shapes as in the planner's solution), and the iteration's diagnostics."""
+
+    policy: jax.Array
+    b_next: jax.Array
+    k_next: jax.Array
+    q: jax.Array
+    iterations: int
+    max_change: float
+    n_failed: int
+
+
+def solve_taxed_ce(planner: PlannerSolution, ce: CESolution | None = None, *, tol: float = 1e-10,
+                   max_iter: int = 3000):
+    """The competitive equilibrium with the planner's taxes, by time iteration started from the untaxed ``ce``
+    (default ``planner.ce``)."""
+    ce = planner.ce if ce is None else ce
+    p, g = planner.params, planner.grid
+    tau_b, tau_k = _taxes(p, g, planner.flat_policy())
+    select = CESelect(prefer_bind=True) if p.constrained else None
+    pol, it, diff, nfail = iterate(_taxed_fn, ce.flat_policy(), p, g, extra=(tau_b, tau_k), select=select,
+                                   tol=tol, max_iter=max_iter, smooth_first=False)
+    bp, kp_free, q, _, _ = decode(pol, p, g.R[grid_points(g)[2]])
+    shape = planner.c.shape
+    return TaxedEquilibrium(policy=pol, b_next=bp.reshape(shape), k_next=full_capital(kp_free, p.K_bar).reshape(
+        shape + (-1,)), q=q.reshape(shape), iterations=it, max_change=diff, n_failed=nfail)
