@@ -7,14 +7,13 @@ import pytest
 
 from econhubs.core import ConvergenceError
 from econhubs.estimation import geometric_mean_fundamentals, instrument_equilibrium
-from econhubs.spatial import default_economy, initial_guess, solve_equilibrium
+from econhubs.spatial import default_economy, solve_equilibrium
 
 
 @pytest.fixture(scope="module")
 def solved():
     ec = default_economy(8, seed=3)
-    # every solve here is warm-started (one compiled solve shared by all of them)
-    eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade, z0=initial_guess(ec.params, ec.fundamentals, ec.trade))
+    eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade)  # the cold-start solve, as the direct one
     direct = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="direct")
     cont = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z, method="continuation")
     return ec, eq, direct, cont
@@ -54,12 +53,15 @@ def test_continuation_failure_raises(solved):
 
 @pytest.mark.slow
 def test_auto_falls_back_to_continuation(solved, monkeypatch):
-    """A direct solve that fails (here: a NaN cold start) hands over to the continuation from z0."""
+    """A direct solve that fails (here: started at NaN) hands over to the continuation from z0."""
     import econhubs.spatial
 
     ec, eq, direct, _ = solved
-    monkeypatch.setattr(econhubs.spatial, "initial_guess",
-                        lambda p, f, t: {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()})
+    def failing_direct_solve(p, f, trade, *, z0=None, **kw):
+        nan = {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()}
+        return solve_equilibrium(p, f, trade, z0=nan if z0 is None else z0, **kw)
+
+    monkeypatch.setattr(econhubs.spatial, "solve_equilibrium", failing_direct_solve)
     auto = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z)
     assert auto.method == "continuation" and auto.path[-1] == 1.0
     np.testing.assert_allclose(np.asarray(auto.equilibrium.L), np.asarray(direct.equilibrium.L), rtol=1e-9)
