@@ -1,9 +1,12 @@
 """The instrument counterfactual (λ at its cross-city geometric mean, τ = 0): direct solve and the
-continuation from the observed equilibrium reach the same converged allocation; failures raise."""
+continuation from the observed equilibrium reach the same converged allocation; failures raise.
+
+The solve tests compile two equilibrium solves (6 min on the loaded 2-core machine): ``long``."""
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import long
 
 from econhubs.core import ConvergenceError
 from econhubs.estimation import geometric_mean_fundamentals, instrument_equilibrium
@@ -20,6 +23,7 @@ def solved():
 
 
 @pytest.mark.slow
+@long
 def test_s0_is_the_observed_equilibrium(solved):
     """λ̂ = λ (observed, externalities included) and τ = 0: the observed allocation already solves it."""
     ec, eq, _, _ = solved
@@ -30,6 +34,7 @@ def test_s0_is_the_observed_equilibrium(solved):
 
 
 @pytest.mark.slow
+@long
 def test_continuation_matches_direct_solve(solved):
     _, eq, direct, cont = solved
     assert direct.method == "direct" and direct.solves == 1
@@ -41,17 +46,17 @@ def test_continuation_matches_direct_solve(solved):
 
 
 @pytest.mark.slow
+@long
 def test_continuation_failure_raises(solved):
     ec, eq, _, _ = solved
     bad = {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()}  # every step fails
     with pytest.raises(ConvergenceError, match="continuation"):
         instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=bad, method="continuation",
                                first_step=0.5, min_step=0.3)
-    with pytest.raises(ValueError, match="method"):
-        instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="homotopy")
 
 
 @pytest.mark.slow
+@long
 def test_auto_falls_back_to_continuation(solved, monkeypatch):
     """A direct solve that fails (here: started at NaN) hands over to the continuation from z0."""
     import econhubs.spatial
@@ -65,3 +70,8 @@ def test_auto_falls_back_to_continuation(solved, monkeypatch):
     auto = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z)
     assert auto.method == "continuation" and auto.path[-1] == 1.0
     np.testing.assert_allclose(np.asarray(auto.equilibrium.L), np.asarray(direct.equilibrium.L), rtol=1e-9)
+
+
+def test_unknown_method_is_rejected():
+    with pytest.raises(ValueError, match="method"):
+        instrument_equilibrium(None, None, None, None, method="homotopy")
