@@ -77,16 +77,15 @@ def instrument_equilibrium(lam, params, fundamentals, trade, *, z0: dict | None 
     s = 0 is solved first, from a cold start); the direct solve always starts cold.
     ``method``: ``"auto"`` (direct, then continuation on failure), ``"direct"`` or ``"continuation"``.
     Raises :class:`ConvergenceError` if no converged counterfactual is reached."""
-    from ..spatial import initial_guess, solve_equilibrium
+    from ..spatial import solve_equilibrium
 
     if method not in ("auto", "direct", "continuation"):
         raise ValueError(f"method must be 'auto', 'direct' or 'continuation', got {method!r}")
     solve_kwargs = {**solve_kwargs, "throw": False}
     solves, steps = 0, 0
     if method != "continuation":
-        p1, f1 = geometric_mean_fundamentals(lam, params, fundamentals)
-        # the cold start, passed explicitly: one compiled (warm-start) solve serves every solve here
-        eq = solve_equilibrium(p1, f1, trade, z0=initial_guess(p1, f1, trade), **solve_kwargs)
+        # cold start (z0=None): the same compiled solve as a plain ``solve_equilibrium`` (e.g. `econhubs hubs`)
+        eq = solve_equilibrium(*geometric_mean_fundamentals(lam, params, fundamentals), trade, **solve_kwargs)
         solves, steps = 1, int(eq.iterations)
         if _ok(eq):
             return InstrumentSolve(eq, "direct", (), solves, steps)
@@ -95,7 +94,7 @@ def instrument_equilibrium(lam, params, fundamentals, trade, *, z0: dict | None 
                                    "try method='continuation'")
     if z0 is None:
         p0, f0 = geometric_mean_fundamentals(lam, params, fundamentals, 0.0)
-        eq = solve_equilibrium(p0, f0, trade, z0=initial_guess(p0, f0, trade), **solve_kwargs)
+        eq = solve_equilibrium(p0, f0, trade, **solve_kwargs)
         solves, steps = solves + 1, steps + int(eq.iterations)
         if not _ok(eq):
             raise ConvergenceError("instrument counterfactual (s = 0, the observed economy)", float(eq.residual),

@@ -1,26 +1,29 @@
 """The instrument counterfactual (λ at its cross-city geometric mean, τ = 0): direct solve and the
-continuation from the observed equilibrium reach the same converged allocation; failures raise."""
+continuation from the observed equilibrium reach the same converged allocation; failures raise.
+
+The solve tests compile two equilibrium solves (6 min on the loaded 2-core machine): ``long``."""
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import long
 
 from econhubs.core import ConvergenceError
 from econhubs.estimation import geometric_mean_fundamentals, instrument_equilibrium
-from econhubs.spatial import default_economy, initial_guess, solve_equilibrium
+from econhubs.spatial import default_economy, solve_equilibrium
 
 
 @pytest.fixture(scope="module")
 def solved():
     ec = default_economy(8, seed=3)
-    # every solve here is warm-started (one compiled solve shared by all of them)
-    eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade, z0=initial_guess(ec.params, ec.fundamentals, ec.trade))
+    eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade)  # the cold-start solve, as the direct one
     direct = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="direct")
     cont = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z, method="continuation")
     return ec, eq, direct, cont
 
 
 @pytest.mark.slow
+@long
 def test_s0_is_the_observed_equilibrium(solved):
     """λ̂ = λ (observed, externalities included) and τ = 0: the observed allocation already solves it."""
     ec, eq, _, _ = solved
@@ -31,6 +34,7 @@ def test_s0_is_the_observed_equilibrium(solved):
 
 
 @pytest.mark.slow
+@long
 def test_continuation_matches_direct_solve(solved):
     _, eq, direct, cont = solved
     assert direct.method == "direct" and direct.solves == 1
@@ -42,24 +46,32 @@ def test_continuation_matches_direct_solve(solved):
 
 
 @pytest.mark.slow
+@long
 def test_continuation_failure_raises(solved):
     ec, eq, _, _ = solved
     bad = {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()}  # every step fails
     with pytest.raises(ConvergenceError, match="continuation"):
         instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=bad, method="continuation",
                                first_step=0.5, min_step=0.3)
-    with pytest.raises(ValueError, match="method"):
-        instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, method="homotopy")
 
 
 @pytest.mark.slow
+@long
 def test_auto_falls_back_to_continuation(solved, monkeypatch):
-    """A direct solve that fails (here: a NaN cold start) hands over to the continuation from z0."""
+    """A direct solve that fails (here: started at NaN) hands over to the continuation from z0."""
     import econhubs.spatial
 
     ec, eq, direct, _ = solved
-    monkeypatch.setattr(econhubs.spatial, "initial_guess",
-                        lambda p, f, t: {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()})
+    def failing_direct_solve(p, f, trade, *, z0=None, **kw):
+        nan = {k: jnp.full_like(v, jnp.nan) for k, v in eq.z.items()}
+        return solve_equilibrium(p, f, trade, z0=nan if z0 is None else z0, **kw)
+
+    monkeypatch.setattr(econhubs.spatial, "solve_equilibrium", failing_direct_solve)
     auto = instrument_equilibrium(eq.lam, ec.params, ec.fundamentals, ec.trade, z0=eq.z)
     assert auto.method == "continuation" and auto.path[-1] == 1.0
     np.testing.assert_allclose(np.asarray(auto.equilibrium.L), np.asarray(direct.equilibrium.L), rtol=1e-9)
+
+
+def test_unknown_method_is_rejected():
+    with pytest.raises(ValueError, match="method"):
+        instrument_equilibrium(None, None, None, None, method="homotopy")
