@@ -14,9 +14,10 @@ two scalar functions of b':
   s(b') = (b'/R + theta q(b') K_bar) / y_ss        the scaled slack of the collateral constraint,
 and the state's equilibria are the roots of phi(b') = min(G, s): G = 0 <= s (slack) or s = 0 <= G (binding,
 mu = G). phi < 0 at low b' and phi -> min(1, s) > 0 as c -> 0 (m' -> 0), so a root exists by continuity
-wherever the inner solve does. :class:`CEBracket` scans b' on [b_grid_min - (b range), R (y + b)], bisects
-the sign change nearest the old b', polishes on the root's branch and verifies (max |F| <= 10 atol and the
-branch's sign condition); a state where no sign change is found stays failed and is reported.
+wherever the inner solve does. :class:`CEBracket` scans b' on the bond grid widened by half its range on
+each side (then two points up to R (y + b), where c = 0), bisects the sign change nearest the old b',
+polishes by Newton on the positive-part encoding and verifies (max |F| <= 10 atol; the encoding makes the
+multiplier and the slack non-negative); a state where no sign change is found stays failed and is reported.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class CEBracket(eqx.Module):
     """The rescue (see module docstring): ``scan`` points in b', ``bisect`` bisections.
     Call with (y0, point, params, grid, table, newton, steps) -> (y, ok)."""
 
-    scan: int = eqx.field(static=True, default=32)
-    bisect: int = eqx.field(static=True, default=56)
+    scan: int = eqx.field(static=True, default=24)
+    bisect: int = eqx.field(static=True, default=44)
 
     def __call__(self, y0, point, p, grid, table, newton: Newton, steps: int):
         b, k_free, e = point
@@ -58,8 +59,10 @@ class CEBracket(eqx.Module):
 
         k = full_capital(k_free, p.K_bar)
         wealth = consumption(p, b, k, 0.0, k, grid.zbar[e], R)  # y + b at k' = k
-        lo = grid.b[0] - (grid.b[-1] - grid.b[0])
-        bps = jnp.linspace(lo, R * wealth, self.scan)
+        span = grid.b[-1] - grid.b[0]
+        near = jnp.linspace(grid.b[0] - 0.5 * span, grid.b[-1] + 0.5 * span, self.scan - 2)
+        far = jnp.stack([grid.b[-1] + 2.0 * span, jnp.maximum(R * wealth, grid.b[-1] + 3.0 * span)])
+        bps = jnp.concatenate([near, far])  # fine around the grid (roots close together), then up to c = 0
 
         def scan_step(z, bp):
             z, phi = inner(bp, z)
@@ -77,23 +80,12 @@ class CEBracket(eqx.Module):
             up = phi_m < 0  # root above m (nan: keep the lower half; the bracket halves either way)
             return jnp.where(up, m, lo), jnp.where(up, hi, m), jnp.where(up, z_m, z_lo)
 
-        lo, hi, z = jax.lax.fori_loop(0, self.bisect, halve, (bps[j], bps[j + 1], zs[j]))
-        bp = 0.5 * (lo + hi)
-        z, _ = inner(bp, z)
-        y = y_of(bp, z)
+        lo, _, z = jax.lax.fori_loop(0, self.bisect, halve, (bps[j], bps[j + 1], zs[j]))
+        y = y_of(lo, z)  # z solves the portfolio Eulers at b' = lo, within (scan cell) 2^-bisect of the root
         G = ce_residual(y, point, p, grid, table, regime="slack")[0][0]
-        bind = y[0] < G  # s = 0 <= G: the constraint binds with mu = G
-        y = jnp.where(bind, y.at[0].set(-G), y)
-        outs = [self._polish(r, y, point, p, grid, table, newton, steps) for r in ("slack", "bind")]
-        y = jnp.where(bind, outs[1][0], outs[0][0])
-        return y, jnp.any(cross) & jnp.where(bind, outs[1][1], outs[0][1])
-
-    @staticmethod
-    def _polish(regime: str, y, point, p, grid, table, newton: Newton, steps: int):
-        """Newton on one branch from the bisected point; (y, valid: max |F| <= 10 atol and the branch's sign)."""
-        sol = root_find(lambda yy, a: ce_residual(yy, point, p, grid, table, regime=regime)[0], y, None,
-                        solver=newton, max_steps=steps, throw=False)
+        y = jnp.where(y[0] < G, y.at[0].set(-G), y)  # s = 0 <= G: the constraint binds with mu = G
+        sol = root_find(lambda yy, a: ce_residual(yy, point, p, grid, table)[0], y, None,
+                        solver=newton, max_steps=steps, throw=False)  # polish on the positive-part encoding
         y = jnp.where(sol.converged, sol.value, y)
-        err = jnp.max(jnp.abs(ce_residual(y, point, p, grid, table, regime=regime)[0]))
-        sign = y[0] <= 1e-12 if regime == "bind" else y[0] >= -1e-12
-        return y, jnp.isfinite(err) & (err <= 10 * newton.atol) & sign
+        err = jnp.max(jnp.abs(ce_residual(y, point, p, grid, table)[0]))
+        return y, jnp.any(cross) & jnp.isfinite(err) & (err <= 10 * newton.atol)

@@ -7,7 +7,7 @@ Guess and verify (``branches="all"``): each state is solved on every smooth bran
 ``select`` keeps the valid one (or the preferred one where several are valid: equilibrium
 selection); ``branches="fallback"``: the branches only at the states where the smooth solve failed,
 gathered (at most max(64, N/16) per sweep); ``rescue`` (e.g. ``_bracket.CEBracket``): a bracketing solve at
-the states that no branch solved (gathered, at most max(16, N/64) per sweep). A state still without a root
+the states that no branch solved (gathered, at most max(64, N/16) per sweep). A state still without a root
 keeps its old policy and is reported as failed.
 
 ``polish``: Newton-GMRES on the stacked collocation system G(Y)_s = F(Y_s; s, Y) = 0 (matrix-free
@@ -101,7 +101,7 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
 
         new, ok, n_mult = jax.lax.cond(jnp.all(ok), lambda _: (new, ok, jnp.array(0)), branches, None)
     if ti.rescue is not None and ti.branches != "off":
-        n_rescue = min(n, max(16, n // 64))
+        n_rescue = min(n, max(64, n // 16))
 
         def rescue(args):
             new, ok = args
