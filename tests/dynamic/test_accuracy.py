@@ -39,6 +39,7 @@ def test_one_industry_binding_default_judd():
     _check(sol, _ergodic(sol))
 
 
+@pytest.mark.slow
 def test_two_industries_small_grid_binds_and_converges():
     """I = 2 at the default calibration on a small grid (the fast stand-in for the long test below): every
     state solved (the bracketing rescue included), Euler equations to 1e-8, the constraint binds somewhere."""
