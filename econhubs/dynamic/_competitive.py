@@ -103,6 +103,7 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bound
         feedback=state_feedback(p, q, c).reshape(full),
         n_multiple=res.n_multiple,
         failed_per_sweep=res.failed_per_sweep,
+        tol=opts["tol"],
     )
 
 
