@@ -55,7 +55,7 @@ def test_two_industries_small_grid_binds_and_converges():
 @long
 def test_two_industries_binding_default():
     """I = 2 on the CLI's default grid (docs/tradeoff.md, 'Accuracy'): converged, binding share in 10-60%,
-    no mass on the edges. Judd mean measured -2.86: the issue's -4 is NOT met on this grid (asserted <= -2.5)."""
+    no mass on the edges. Judd mean measured -3.34: the issue's -4 is NOT met on this grid (asserted <= -2.5)."""
     from econhubs.dynamic._cli import GRIDS
 
     sol = solve_competitive(default_params(2), GridSpec(**GRIDS[2]))
