@@ -12,6 +12,7 @@ package's residual (max |F| <= 1e-10) with the multiplier >= 0 and the constrain
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from scipy.optimize import brentq
 
 from econhubs.core import Newton
@@ -49,6 +50,7 @@ def _numpy_state(p, g, pol, b, e):
     return parts
 
 
+@pytest.mark.slow
 def test_rescue_matches_an_independent_scalar_solve():
     p = default_params(1)
     g = make_grid(p, GridSpec(n_b=8, n_z=3, n_R=3, order_b=1))
