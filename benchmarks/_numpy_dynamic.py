@@ -291,6 +291,7 @@ def sweep(m: NumpyModel, pol, pts=None, *, regimes=False, chunk=2048, **newton_k
             s = max(s1, s2)
         else:
             y, s, ok = newton(m, pol[sl].copy(), st, flat_pol, **newton_kw)
+            y = np.where(ok[:, None], y, pol[sl])  # a state without a root keeps its old policy (as the JAX sweep)
         new[sl] = y
         steps, nfail = max(steps, s), nfail + int(np.sum(~ok))
     new = np.where(np.all(np.isfinite(new), axis=1, keepdims=True), new, pol)

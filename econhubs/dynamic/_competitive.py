@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core import ConvergenceError, Newton
 from ._bounds import fit_bond_grid
+from ._bracket import CEBracket
 from ._grid import GridSpec, TradeoffGrid, make_grid
 from ._params import TradeoffParams, state_feedback, steady_state_price
 from ._residual import (
@@ -62,6 +63,7 @@ def _settings(p: TradeoffParams, opts: dict, prefer_bind) -> TimeIteration:
         branches=branches,
         regimes=CE_REGIMES,
         select=CESelect(prefer_bind=prefer_bind),
+        rescue=CEBracket(),
         verbose=opts["verbose"],
         report_seconds=opts["report_seconds"],
     )
@@ -101,6 +103,7 @@ def _solve_one(p: TradeoffParams, spec: GridSpec, opts: dict, pol0=None, b_bound
         feedback=state_feedback(p, q, c).reshape(full),
         n_multiple=res.n_multiple,
         failed_per_sweep=res.failed_per_sweep,
+        tol=opts["tol"],
     )
 
 

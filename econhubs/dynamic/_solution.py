@@ -56,6 +56,7 @@ class CESolution(eqx.Module):
     n_multiple: jax.Array
     failed_per_sweep: jax.Array
     selection: str = eqx.field(static=True, default="none")
+    tol: float = eqx.field(static=True, default=1e-8)
 
     @property
     def n_industries(self) -> int:
@@ -63,8 +64,9 @@ class CESolution(eqx.Module):
 
     @property
     def converged(self):
-        """Sup change <= tol was reached with no failed state (per region for a batch)."""
-        return jnp.isfinite(self.max_change) & (self.n_failed == 0)
+        """Sup change <= tol (the solve's stopping tolerance) was reached with no failed state (per region for
+        a batch); a sweep with failed states has change +inf."""
+        return jnp.isfinite(self.max_change) & (self.max_change <= self.tol) & (self.n_failed == 0)
 
     @property
     def share_multiple(self):

@@ -6,7 +6,9 @@ against one interpolation table of Y_n (built once per sweep); states are proces
 Guess and verify (``branches="all"``): each state is solved on every smooth branch and
 ``select`` keeps the valid one (or the preferred one where several are valid: equilibrium
 selection); ``branches="fallback"``: the branches only at the states where the smooth solve failed,
-gathered (at most max(64, N/16) per sweep).
+gathered (at most max(64, N/16) per sweep); ``rescue`` (e.g. ``_bracket.CEBracket``): a bracketing solve at
+the states that no branch solved (gathered, at most max(64, N/16) per sweep). A state still without a root
+keeps its old policy and is reported as failed.
 
 ``polish``: Newton-GMRES on the stacked collocation system G(Y)_s = F(Y_s; s, Y) = 0 (matrix-free
 JVPs, block-Jacobi preconditioner from the per-state Jacobians dF/dy_s).
@@ -98,8 +100,22 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
             return (new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop"), jnp.sum(m_b & valid))
 
         new, ok, n_mult = jax.lax.cond(jnp.all(ok), lambda _: (new, ok, jnp.array(0)), branches, None)
+    if ti.rescue is not None and ti.branches != "off":
+        n_rescue = min(n, max(64, n // 16))
+
+        def rescue(args):
+            new, ok = args
+            idx = jnp.nonzero(~ok, size=n_rescue, fill_value=n)[0]
+            safe = jnp.minimum(idx, n - 1)
+            sub = jax.tree.map(lambda a: a[safe], pts)
+            y_b, ok_b = jax.vmap(lambda y, pt: ti.rescue(y, pt, params, grid, table, ti.newton, ti.newton_steps))(
+                pol[safe], sub
+            )
+            return new.at[idx].set(y_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
+
+        new, ok = jax.lax.cond(jnp.all(ok), lambda a: a, rescue, (new, ok))
     finite = jnp.all(jnp.isfinite(new), axis=1)
-    new = jnp.where(finite[:, None], new, pol)
+    new = jnp.where((finite & ok)[:, None], new, pol)  # a state without a root keeps its old policy (reported)
     return SweepOut(policy=new, ok=ok & finite, n_multiple=n_mult)
 
 

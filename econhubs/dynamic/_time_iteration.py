@@ -90,8 +90,10 @@ class TimeIteration(eqx.Module):
     polish_below: sweep change below which the collocation system is polished once (None: off).
     branches: "off" (one smooth solve per state), "all" (every state solved on each of ``regimes``
     and ``select`` picks) or "fallback" (branches only where the smooth solve failed, gathered).
-    select(y0, values, converged, point, grid) -> (y, ok, multiple). stall_sweeps: stop, unconverged,
-    after this many consecutive sweeps with failed states (no equilibrium on this grid).
+    select(y0, values, converged, point, grid) -> (y, ok, multiple). rescue(y0, point, params, grid, table,
+    newton, steps) -> (y, ok): a bracketing solve at the states no branch solved (e.g. ``CEBracket``).
+    stall_sweeps: stop, unconverged, after this many consecutive sweeps with failed states (no equilibrium
+    on this grid).
     verbose: progress lines (the first sweep, then every ``report_seconds``).
     """
 
@@ -108,6 +110,7 @@ class TimeIteration(eqx.Module):
     branches: str = "off"
     regimes: tuple | None = None
     select: Callable | None = None
+    rescue: Callable | None = None
     stall_sweeps: int = 300
     verbose: bool = False
     report_seconds: float = 2.0
@@ -121,8 +124,14 @@ class TimeIteration(eqx.Module):
     def __call__(self, residual: Callable, pol0, params, grid: TradeoffGrid) -> TIResult:
         progress = _Progress(self.report_seconds)
 
+        do_polish = self.polish_below is not None and self.polish_below > self.tol
+
+        def polished(y):
+            out = polish(residual, y, params, grid, self.newton)
+            return jnp.where(jnp.all(jnp.isfinite(out)), out, y)
+
         def body(carry):
-            it, pol, _, _, _, dprev, lam_prev, hist, streak = carry
+            it, pol, _, _, _, dprev, lam_prev, hist, streak, done_polish = carry
             out = sweep(self, residual, pol, params, grid)
             new = pol + self.damping * (out.policy - pol)
             nfail = jnp.sum(~out.ok)
@@ -135,15 +144,17 @@ class TimeIteration(eqx.Module):
                 lam = lam_prev
             if self.verbose:
                 jax.debug.callback(progress, it + 1, diff, nfail)
+            if do_polish:  # once, when the change first falls below polish_below; later sweeps certify it
+                now = (~done_polish) & (diff <= self.polish_below) & (diff > self.tol)
+                new = jax.lax.cond(now, polished, lambda y: y, new)
+                diff = jnp.where(now, jnp.inf, diff)
+                done_polish = done_polish | now
             hist = hist.at[jnp.minimum(it, hist.shape[0] - 1)].set(nfail.astype(jnp.int32))
             streak = jnp.where(nfail > 0, streak + 1, 0)
-            return it + 1, new, diff, nfail, out.n_multiple, d, lam, hist, streak
+            return it + 1, new, diff, nfail, out.n_multiple, d, lam, hist, streak, done_polish
 
-        def run(stop_at, carry):
-            def cond(c):
-                return (c[0] < self.max_iter) & (c[2] > stop_at) & (c[8] < self.stall_sweeps)
-
-            return jax.lax.while_loop(cond, body, carry)
+        def cond(c):
+            return (c[0] < self.max_iter) & (c[2] > self.tol) & (c[8] < self.stall_sweeps)
 
         zero = jnp.array(0)
         carry = (
@@ -156,13 +167,9 @@ class TimeIteration(eqx.Module):
             jnp.array(0.0),
             jnp.full((self.max_iter if isinstance(self.max_iter, int) else 1,), -1, jnp.int32),  # traced: no history
             zero,
+            jnp.array(False),
         )
-        if self.polish_below is not None and self.polish_below > self.tol:
-            carry = run(self.polish_below, carry)
-            polished = polish(residual, carry[1], params, grid, self.newton)
-            pol = jnp.where(jnp.all(jnp.isfinite(polished)), polished, carry[1])
-            carry = (carry[0], pol, jnp.array(jnp.inf)) + carry[3:]
-        it, pol, diff, nfail, nmult, _, _, hist, _ = run(self.tol, carry)
+        it, pol, diff, nfail, nmult, _, _, hist, _, _ = jax.lax.while_loop(cond, body, carry)
         return TIResult(
             policy=pol, iterations=it, max_change=diff, n_failed=nfail, n_multiple=nmult, failed_per_sweep=hist
         )

@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+from _dynamic_solves import i1_default
 
 from econhubs.dynamic import GridSpec, default_params, impulse_response, simulate, solve_competitive, stack_params
 
@@ -36,12 +37,9 @@ def test_simulation_and_irf_finite():
 
 
 def test_fallback_reaches_the_guess_and_verify_fixed_point():
-    """Smooth solves with both branches only at failed states ('fallback') and both branches
-    everywhere (True) are different iterations with the same fixed point; the constraint binds."""
-    p = default_params(1, theta=0.02)  # F = 0.58: the constraint binds inside the grid
-    spec = GridSpec(n_b=30, n_z=3, n_R=3, b_min=-0.18, b_max=0.1)
-    gv = solve_competitive(p, spec, max_iter=4000, guess_verify=True)
-    fb = solve_competitive(p, spec, max_iter=4000, guess_verify="fallback")
+    """Smooth solves with both branches (and the bracketing rescue) only at failed states ('fallback') and
+    both branches everywhere (True) are different iterations with the same fixed point; the constraint binds."""
+    fb, gv = i1_default("fallback"), i1_default(True)  # theta = 0.02, F = 0.58: the constraint binds inside the grid
     for sol in (gv, fb):
         assert float(sol.max_change) <= 1e-8 and int(sol.n_failed) == 0
         assert float(sol.max_euler_error) < 1e-8

@@ -15,9 +15,8 @@ must agree; where it binds both must sit on the limit.
 """
 
 import numpy as np
+from _dynamic_solves import i1_default
 from scipy.interpolate import CubicSpline
-
-from econhubs.dynamic import GridSpec, default_params, solve_competitive
 
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
@@ -98,9 +97,8 @@ def value_function_iteration(y, R, P, beta, gamma, B_nodes, B_next, limit, n_fin
 
 
 def test_bond_policy_matches_value_function_iteration():
-    p = default_params(1, theta=0.02)  # a limit that binds in part of the grid (see docs/tradeoff.md)
-    spec = GridSpec(n_b=60, n_z=3, n_R=3, b_min=-0.24, b_max=0.3)
-    sol = solve_competitive(p, spec, max_iter=4000, guess_verify=True)
+    sol = i1_default(True)  # theta = 0.02 on the documented I = 1 grid: the limit binds in part of it
+    p = sol.params
     g = sol.grid
     b_nodes = np.asarray(g.b)
     R, P = np.asarray(g.R), np.asarray(g.P)
