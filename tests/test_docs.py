@@ -34,9 +34,7 @@ TIMEOUT_S = 900
 
 # Files that fail on main 9c3f2c4 in parts owned by other helpers, who fix them on their branches
 # (issue 12 item 7); the lead deletes each entry when that branch merges. run=False: never finishes.
-XFAIL: dict[str, tuple[str, bool]] = {
-    "docs/tradeoff.md": ("dyn: blocks 2-3 lack imports and block 3 never finishes", False),
-}
+XFAIL: dict[str, tuple[str, bool]] = {}
 
 
 @dataclass(frozen=True)
