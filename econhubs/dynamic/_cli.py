@@ -33,6 +33,8 @@ GRIDS = {
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The command's options. Over 60 lines only because it is a flat list of argparse declarations,
+    each carrying its help text."""
     ap = argparse.ArgumentParser(
         prog="econhubs tradeoff", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -147,6 +149,9 @@ def _fail(msg: str, allow: bool) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`econhubs tradeoff`: solve, check, report, write. Kept as one function (over 60 lines) so that every
+    exit path -- 2 for contradictory options, 1 for an unconverged solve or a simulation on the grid's
+    edges, 0 with the outputs written -- reads top to bottom in one place."""
     a = _parser().parse_args(argv)
     if a.sunspot is not None and a.selection is not None:
         print("error: --selection and --sunspot are alternatives; give one")
