@@ -17,7 +17,7 @@ def _run(n, **args):
 
 
 def test_step_is_in_the_hubs_pipeline():
-    assert STEPS[-1].__name__ == "step_table1"
+    assert "step_table1" in [s.__name__ for s in STEPS]
 
 
 def test_small_subset_is_skipped_with_reason():

@@ -38,7 +38,7 @@ def test_real_economy_run(tmp_path, capsys):
     s = json.loads((out / "summary.json").read_text())
     assert s["economy"] == "real" and max(s["fit_max_relative_error"].values()) < 1e-8
     # --planner: the optimum's certificate, and the whole set of planner outputs
-    assert s["planner_converged"] and s["planner_grad_norm"] <= 1e-8 and s["planner_g"] > 0
+    assert s["planner_converged"] and s["planner_grad_norm"] <= 1e-6 and s["planner_g"] > 0
     assert s["taxes_max_rel_diff_L"] < 1e-4
     for name in ("planner_summary.json", "allocation.csv", "seed_findings.csv", "figure1_trade_flows.png",
                  "figure2_decompositions.pdf"):
