@@ -92,9 +92,12 @@ class GMRES(AbstractLinearSolve):
         return f, aux, None
 
     def init(self, fn, y, args):
+        """A placeholder of the preconditioner's shape: the first step builds it (one compiled copy of
+        ``build``, inside the step's ``cond``; building here too doubled the solve's compile time)."""
         if self.preconditioner is None:
             return None
-        return self.preconditioner.build(cast(y, self.dtype), cast(args, self.dtype))
+        shape = jax.eval_shape(self.preconditioner.build, cast(y, self.dtype), cast(args, self.dtype))
+        return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shape)
 
     def solve(self, fn, y, args, f, lin, state, step, fnorm):
         del lin
@@ -107,7 +110,7 @@ class GMRES(AbstractLinearSolve):
         if pc is None:
             precond = None
         else:
-            state = jax.lax.cond((step % self.precond_every == 0) & (step > 0),
+            state = jax.lax.cond(step % self.precond_every == 0,
                                  lambda: pc.build(yc, argsc), lambda: state)
             precond = lambda v: ravel_pytree(pc.apply(state, unravel(v)))[0].astype(dt)  # noqa: E731
         fflat = ravel_pytree(f)[0]
