@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from econhubs.data import HubsDefaultData, great_circle_km
-from econhubs.spatial import TradeCosts, default_economy, synthetic_fundamentals
-from econhubs.spatial._default import GROUPS, THETA_BAR
+from econhubs.spatial import GROUPS, THETA_BAR, TradeCosts, default_economy, synthetic_fundamentals
 
 
 def economy(n: int):

@@ -31,8 +31,7 @@ from _old_newton import OldNewton, old_root_find
 
 import econhubs  # noqa: F401  (float64)
 from econhubs.core import root_find
-from econhubs.spatial import hubs_residual, initial_guess, solve_equilibrium
-from econhubs.spatial._equilibrium import DEFAULT_SOLVER
+from econhubs.spatial import HUBS_SOLVER, hubs_residual, initial_guess, solve_equilibrium
 
 from _report import append_results, best_time, machine
 
@@ -53,13 +52,13 @@ def run_size(n: int, repeats: int, old: bool, count_new: bool = False) -> dict:
     res = jax.jit(hubs_residual)
     z0 = jax.jit(initial_guess)(p, f, tc)
     _, t_res = best_time(res, z0, m, repeat=20, warmup=True)
-    new = jax.jit(lambda m: root_find(hubs_residual, initial_guess(*m), m, solver=DEFAULT_SOLVER, max_steps=60,
+    new = jax.jit(lambda m: root_find(hubs_residual, initial_guess(*m), m, solver=HUBS_SOLVER, max_steps=60,
                                       throw=False))
     sol, t_first = _first(new, m)
     sol, t_new = best_time(new, m, repeat=repeats, warmup=True)
     if count_new:  # host-callback count (one more compile); else the loop's own counters, which equal it
         reset()
-        cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=DEFAULT_SOLVER,
+        cnt = jax.jit(lambda m: root_find(counted(hubs_residual), initial_guess(*m), m, solver=HUBS_SOLVER,
                                           max_steps=60, throw=False))
         jax.block_until_ready(cnt(m).value)
         f_ev, jvp_ev = COUNT["f"], COUNT["jvp"]
@@ -67,7 +66,7 @@ def run_size(n: int, repeats: int, old: bool, count_new: bool = False) -> dict:
         f_ev = int(sol.stats["fevals"]) + int(sol.num_steps)
         jvp_ev = int(sol.stats["matvecs"])
     r = dict(N=n, res_ms=t_res * 1e3, compile=t_first - t_new, t=t_new, steps=int(sol.num_steps),
-             f=f_ev, jvp=jvp_ev, builds=-(-int(sol.num_steps) // DEFAULT_SOLVER.linear.precond_every),
+             f=f_ev, jvp=jvp_ev, builds=-(-int(sol.num_steps) // HUBS_SOLVER.linear.precond_every),
              res=float(sol.residual), ok=bool(sol.converged))
 
     def welfare(s):
@@ -137,7 +136,7 @@ def report(rows: list[dict], cache: dict | None, old: bool) -> str:
         body += "\n"
     text = (f"\n## bench_hubs.py — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
             "Sectoral-hubs equilibrium, default economy (synthetic fundamentals, seed 0; N = 764 adds 382 SYNTHETIC "
-            "displaced copies), cold start, atol 1e-11, one process. New: `DEFAULT_SOLVER` (Newton + restarted GMRES, "
+            "displaced copies), cold start, atol 1e-11, one process. New: `HUBS_SOLVER` (Newton + restarted GMRES, "
             "city-block preconditioner rebuilt every 3 steps, 5 cold-start sweeps). OLD: main 9c3f2c4 Newton "
             "(jax.scipy incremental GMRES, 25 sweeps). Evaluations: full F evaluations + JVPs through F, "
             "counted by "

@@ -20,16 +20,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from econhubs.estimation import (  # noqa: E402
+from econhubs.estimation import (  # noqa: E402  # noqa: E402
+    SEED,
+    SEED_SE,
+    calibrate,
+    calibration_model as default_model,  # noqa: E402
+    calibration_moments as default_moments,  # noqa: E402
+    delta_method,
     estimate_externalities,
     instrument_equilibrium,
     synthetic_table1_economy,
 )
-from econhubs.estimation._calibrate import calibrate, default_model, default_moments  # noqa: E402
-from econhubs.estimation._delta import delta_method  # noqa: E402
-from econhubs.estimation._externalities import GROUPS  # noqa: E402
-from econhubs.estimation._table1 import SEED, SEED_SE  # noqa: E402
-from econhubs.spatial import solve_equilibrium  # noqa: E402
+from econhubs.spatial import (
+    GROUPS,  # noqa: E402
+    solve_equilibrium,  # noqa: E402
+)
 
 from _report import append_results, machine  # noqa: E402
 

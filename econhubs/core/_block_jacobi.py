@@ -7,7 +7,9 @@ equations) dominates. The model supplies its structure:
 - ``local_fn(y, args)``: the residual with **the same values** but derivatives only through each
   unit's own terms (cross-unit sums frozen with ``stop_gradient``), so its Jacobian is exactly
   $\operatorname{blockdiag}(J_{nn})$;
-- ``to_blocks(y) -> (N, m)`` and ``from_blocks(v, like) -> y``: the unit-major layout.
+- ``to_blocks(y) -> (N, m)`` and ``from_blocks(v, like) -> y``: the unit-major layout; unknowns
+  outside the blocks (e.g. a scalar) are taken from ``like``, so the preconditioner is the
+  identity on them.
 
 Because units do not interact in ``local_fn``, one JVP that moves unknown i of **every** unit at
 once returns column i of every block (a colouring with m colours): m JVPs of unit-local work,
@@ -40,7 +42,8 @@ class BlockJacobi(AbstractPreconditioner):
         _, lin = jax.linearize(lambda yy: self.local_fn(yy, args), y)
         N, m = self.to_blocks(y).shape
         eye = jnp.eye(m, dtype=self.to_blocks(y).dtype)
-        cols = jax.vmap(lambda e: self.to_blocks(lin(self.from_blocks(jnp.broadcast_to(e, (N, m)), y))))(eye)
+        zero = jax.tree_util.tree_map(jnp.zeros_like, y)  # unknowns outside the blocks get a zero tangent
+        cols = jax.vmap(lambda e: self.to_blocks(lin(self.from_blocks(jnp.broadcast_to(e, (N, m)), zero))))(eye)
         return jnp.transpose(cols, (1, 2, 0))
 
     def build(self, y, args) -> tuple[Array, Array]:

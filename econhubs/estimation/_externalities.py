@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..spatial import GROUPS
 from ._instrument import InstrumentSolve, instrument_equilibrium
 from ._iv2sls import iv2sls
 from ._iv2sls_results import IVResults
 
-GROUPS = ("HE", "PS", "M", "ATT")
 ENDOG = ("tauR_CNR", "tauR_NCNR", "tauL")
 INSTR = tuple("z_" + e for e in ENDOG)
 CLIMATE = ("lat", "lon", "lat2", "lon2", "latlon")

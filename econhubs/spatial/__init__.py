@@ -17,7 +17,9 @@ from ._cprs import (  # noqa: E402
 from ._cprs_results import CPRS as CPRS, CPRSResult as CPRSResult, cprs_outcomes as cprs_outcomes  # noqa: E402
 from ._cprs_sweep import elasticity_table as elasticity_table, solve_batch as solve_batch, unit_lambdas as unit_lambdas  # noqa: E402
 from ._default import (
+    GROUPS as GROUPS,
     TABLE1 as TABLE1,
+    THETA_BAR as THETA_BAR,
     DefaultEconomy as DefaultEconomy,
     RealEconomy as RealEconomy,
     default_economy as default_economy,
@@ -26,6 +28,7 @@ from ._default import (
     synthetic_fundamentals as synthetic_fundamentals,
 )
 from ._equilibrium import (
+    HUBS_SOLVER as HUBS_SOLVER,
     Equilibrium as Equilibrium,
     initial_guess as initial_guess,
     solve_equilibrium as solve_equilibrium,

@@ -35,7 +35,7 @@ WALRAS_TOL = 1e-8
 """Largest |residual| of the dropped market-clearing equation accepted after a solve (Walras' law
 makes it zero up to rounding times the conditioning of the solve)."""
 
-DEFAULT_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1,
+HUBS_SOLVER = Newton(atol=1e-11, linear=GMRES(restart=60, max_restarts=10, rtol=0.1, rtol_min=1e-3, forcing=0.1,
                                                   preconditioner=CityBlockPreconditioner(), precond_every=3))
 """Newton-GMRES, right-preconditioned by city blocks (rebuilt every 3 steps); issue 11."""
 
@@ -158,7 +158,7 @@ def solve_equilibrium(
     trade: TradeCosts,
     *,
     z0: dict | None = None,
-    solver: Newton = DEFAULT_SOLVER,
+    solver: Newton = HUBS_SOLVER,
     max_steps: int = 60,
     throw: bool = True,
 ) -> Equilibrium:

@@ -207,6 +207,9 @@ def solve_planner(
     gradient; the benchmark's baseline only).
     throw: raise :class:`ConvergenceError` if the gradient test is not met in ``max_iter``
     iterations or an inner solve fails; with False inspect ``result.converged``.
+
+    Over 60 lines because the L-BFGS loop is host-side on purpose (progress lines, checkpoints,
+    resumption and the failure cause all live in it), and it reads top to bottom in one place.
     """
     p, f, tc = params, fundamentals, trade
     eq = solve_equilibrium(p, f, tc) if baseline is None else baseline

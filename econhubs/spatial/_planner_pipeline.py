@@ -63,7 +63,7 @@ def run_planner_pipeline(params, fundamentals, trade, metros: pd.DataFrame, grou
     inner solves' precision and the search may stall (then the best point reached is kept). The
     planner checkpoint (default ``out/planner_checkpoint.npz``) makes a rerun resume. Prints where
     everything went (``shown_as``: the folder to name instead of ``out``, when ``out`` is a temporary
-    folder swapped in later).
+    folder swapped in later). Just over 60 lines: one flat list of solve-then-write steps.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -59,7 +59,8 @@ print(json.dumps({"n": jax.device_count(), "diff": float(np.max(np.abs(a[cols].t
 # cause not yet found, so it runs only on request.
 @long
 def test_sharded_sweep_equals_unsharded():
-    env = dict(os.environ, XLA_FLAGS=os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    four = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"  # plus the suite's
+    env = dict(os.environ, XLA_FLAGS=four, JAX_PLATFORMS="cpu")
     r = subprocess.run([sys.executable, "-c", _SHARD], env=env, capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])

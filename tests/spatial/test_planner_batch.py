@@ -51,7 +51,8 @@ print(json.dumps({{"devices": jax.device_count(), "L": eqb.L.tolist(), "ok": boo
 def test_sharded_over_four_cpu_devices():
     ps, f, ts = scenarios()
     here = os.path.dirname(__file__)
-    env = {**os.environ, "XLA_FLAGS": os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4", "JAX_ENABLE_X64": "1",
+    four = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"  # plus the suite's
+    env = {**os.environ, "XLA_FLAGS": four, "JAX_ENABLE_X64": "1",
            "PYTHONPATH": os.path.dirname(os.path.dirname(here)) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-c", SCRIPT.format(tests=here)], env=env, capture_output=True, text=True,
                          timeout=900)
