@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from pathlib import Path
@@ -13,8 +14,11 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def machine() -> str:
-    """OS / CPU architecture / JAX backend x device count."""
-    return f"{platform.platform()} / {platform.machine()} / {jax.devices()[0].platform.upper()} x {jax.device_count()}"
+    """OS / CPU architecture / JAX backend x device count / CPU cores and the load average when the run
+    started (wall times on a shared machine are inflated by roughly load / cores; counts are not)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.platform()} / {platform.machine()} / {jax.devices()[0].platform.upper()} x {jax.device_count()}"
+            f" / {os.cpu_count()} CPU cores, load average {load:.1f}")
 
 
 def append_results(text: str, path: Path | str = RESULTS) -> None:
