@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
     spec = ExperimentSpec(grid=grid, seed=a.seed, planner=not a.no_planner, irf_draws=a.irf_draws,
                           max_iter=a.max_iter)
-    res = run_experiment(regions, spec, say=say)
+    res = run_experiment(regions, spec, say=say, verbose=not a.quiet)
     from ._experiment_report import write_outputs  # matplotlib only once there is something to write
 
     files = write_outputs(res, a.out, command="econhubs tradeoff --experiment " + " ".join(argv or []))

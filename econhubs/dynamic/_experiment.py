@@ -50,12 +50,13 @@ class ExperimentSpec(eqx.Module):
     state u = 0, ln R = ln R_bar is a node; k range covering the regions' k_1 and the CE's ergodic set);
     b_bounds: its bond grid; free_b_bounds: the bond grid of the economy without the constraint (debt drifts
     down there: beta R_bar < 1); n_years: 1950 -> 2020; planner: solve the planner (welfare, policies, IRF);
-    irf_draws: draws of the generalised IRFs (0: none); b0: the common 1950 bond position (None: the CE's
+    irf_draws: draws of the generalised IRFs (0: none); planner_max_iter: the planner's sweeps (it stops
+    there, unconverged, when a grid state keeps failing); b0: the common 1950 bond position (None: the CE's
     ergodic mean)."""
 
     grid: GridSpec = eqx.field(static=True, default=GridSpec(n_b=10, n_k=6, n_z=3, n_R=1, k_lo=0.08, k_hi=0.62))
     b_bounds: tuple = eqx.field(static=True, default=(-0.2, 0.02))
-    free_b_bounds: tuple = eqx.field(static=True, default=(-1.2, 0.05))
+    free_b_bounds: tuple = eqx.field(static=True, default=(-3.0, 0.05))
     n_years: int = eqx.field(static=True, default=70)
     seed: int = eqx.field(static=True, default=0)
     planner: bool = eqx.field(static=True, default=True)
@@ -63,6 +64,7 @@ class ExperimentSpec(eqx.Module):
     irf_years: int = eqx.field(static=True, default=30)
     max_iter: int = eqx.field(static=True, default=3000)
     b0: float | None = eqx.field(static=True, default=None)
+    planner_max_iter: int = eqx.field(static=True, default=500)
 
     def __check_init__(self):
         if self.grid.n_z % 2 == 0 or self.grid.n_R % 2 == 0:
@@ -121,24 +123,26 @@ def ergodic_bond(ce: CESolution, key, n: int = 400, T: int = 300) -> float:
     return float(np.mean(np.asarray(simulate(ce, key, n_regions=n, T=T)["b"][:, -1])))
 
 
-def solve_economies(spec: ExperimentSpec, say=print) -> tuple:
+def solve_economies(spec: ExperimentSpec, say=print, verbose: bool = False) -> tuple:
     """(CE, CE without the constraint, planner or None, seconds): one policy solve per economy (the economy
     without the constraint first: the quickest to compile); raises ``ConvergenceError`` when one does not
-    converge."""
+    converge. verbose: the solvers' own progress lines (time-iteration sweeps)."""
     sec = {}
     t = time.perf_counter()
     free = solve_competitive(default_params(2, constrained=False), spec.grid, b_bounds=spec.free_b_bounds,
-                             max_iter=spec.max_iter)
+                             max_iter=spec.max_iter, verbose=verbose)
     sec["solve CE without constraint"] = time.perf_counter() - t
     say(f"  CE without the constraint solved in {sec['solve CE without constraint']:.1f}s: {free.summary()}")
     t = time.perf_counter()
-    ce = solve_competitive(default_params(2), spec.grid, b_bounds=spec.b_bounds, max_iter=spec.max_iter)
+    ce = solve_competitive(default_params(2), spec.grid, b_bounds=spec.b_bounds, max_iter=spec.max_iter,
+                           verbose=verbose)
     sec["solve CE"] = time.perf_counter() - t
     say(f"  CE solved in {sec['solve CE']:.1f}s: {ce.summary()}")
     sp = None
     if spec.planner:
         t = time.perf_counter()
-        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=spec.max_iter)
+        say("  planner: compiling its sweep (nested autodiff; minutes on a 2-core CPU), then time iteration")
+        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=spec.planner_max_iter, verbose=verbose)
         sec["solve planner"] = time.perf_counter() - t
         say(f"  planner solved in {sec['solve planner']:.1f}s: {sp.summary()}")
     return ce, free, sp, sec
@@ -158,7 +162,7 @@ def _simulate_all(regions, economies: dict, b0: float, spec: ExperimentSpec, say
 
 
 def run_experiment(regions: Regions1950, spec: ExperimentSpec = ExperimentSpec(), *, say=print,
-                   economies: tuple | None = None) -> ExperimentResult:
+                   economies: tuple | None = None, verbose: bool = False) -> ExperimentResult:
     """Solve (or take ``economies`` = (CE, CE free, planner or None)), simulate, regress, evaluate welfare
     (module docstring). ``say``: progress lines (None: silent). Raises ``ConvergenceError`` (an unconverged
     solve) or RuntimeError (simulated states on a grid edge, non-finite results)."""
@@ -166,7 +170,7 @@ def run_experiment(regions: Regions1950, spec: ExperimentSpec = ExperimentSpec()
     t0 = time.perf_counter()
     say(f"trade-off experiment: {len(regions)} {regions.label} regions, I = 2, grid {spec.grid.n_points(2)} states")
     if economies is None:
-        ce, free, sp, sec = solve_economies(spec, say)
+        ce, free, sp, sec = solve_economies(spec, say, verbose)
     else:
         (ce, free, sp), sec = economies, {}
     t = time.perf_counter()
