@@ -219,6 +219,14 @@ def test_regions_reject_a_dominant_share_without_interior_split(regions):
         regions_from_panel(validate_panel(ind, regions.panel.regions))
 
 
+def test_cli_bad_input_exits_2_without_files(tmp_path):
+    from econhubs.cli import main
+
+    out = tmp_path / "exp"
+    assert main(["tradeoff", "--experiment", "--n-regions", "20", "--nz", "2", "--out", str(out), "--quiet"]) == 2
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_cli_forced_failure_exits_nonzero_without_files(tmp_path):
     """--max-iter 2: the first solve does not converge; econhubs exits 3 and writes nothing."""
