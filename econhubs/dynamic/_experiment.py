@@ -22,6 +22,7 @@ b_1950 (**choice**; the seed gives no 1950 bond positions): the CE's ergodic mea
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -48,15 +49,18 @@ SLIDES = {"coefficient": -0.233, "friction_share": 0.56, "welfare_lo": 0.012, "w
 class ExperimentSpec(eqx.Module):
     """Settings of the experiment. grid: the CE's and the planner's grid (odd n_z and n_R, so that the base
     state u = 0, ln R = ln R_bar is a node; k range covering the regions' k_1 and the CE's ergodic set);
-    b_bounds: its bond grid; free_b_bounds: the bond grid of the economy without the constraint (debt drifts
-    down there: beta R_bar < 1); n_years: 1950 -> 2020; planner: solve the planner (welfare, policies, IRF);
+    b_bounds: its bond grid; free_b_bounds, free_n_b: the bond grid of the economy without the constraint
+    (there an impatient region, beta R_bar < 1, borrows towards the natural debt limit ~ y / (R_bar - 1):
+    debt of tens of years of output within the 70 years); n_years: 1950 -> 2020; planner: solve the
+    planner (welfare, policies, IRF);
     irf_draws: draws of the generalised IRFs (0: none); planner_max_iter: the planner's sweeps (it stops
     there, unconverged, when a grid state keeps failing); b0: the common 1950 bond position (None: the CE's
     ergodic mean)."""
 
     grid: GridSpec = eqx.field(static=True, default=GridSpec(n_b=10, n_k=6, n_z=3, n_R=1, k_lo=0.08, k_hi=0.62))
     b_bounds: tuple = eqx.field(static=True, default=(-0.2, 0.02))
-    free_b_bounds: tuple = eqx.field(static=True, default=(-3.0, 0.05))
+    free_b_bounds: tuple = eqx.field(static=True, default=(-60.0, 0.05))
+    free_n_b: int = eqx.field(static=True, default=40)
     n_years: int = eqx.field(static=True, default=70)
     seed: int = eqx.field(static=True, default=0)
     planner: bool = eqx.field(static=True, default=True)
@@ -65,6 +69,12 @@ class ExperimentSpec(eqx.Module):
     max_iter: int = eqx.field(static=True, default=3000)
     b0: float | None = eqx.field(static=True, default=None)
     planner_max_iter: int = eqx.field(static=True, default=500)
+
+    @property
+    def free_grid(self) -> GridSpec:
+        """The grid of the economy without the constraint: the CE's with ``free_n_b`` bond points."""
+        kw = {f.name: getattr(self.grid, f.name) for f in dataclasses.fields(self.grid)}
+        return GridSpec(**(kw | {"n_b": self.free_n_b}))
 
     def __check_init__(self):
         if self.grid.n_z % 2 == 0 or self.grid.n_R % 2 == 0:
@@ -129,7 +139,7 @@ def solve_economies(spec: ExperimentSpec, say=print, verbose: bool = False) -> t
     converge. verbose: the solvers' own progress lines (time-iteration sweeps)."""
     sec = {}
     t = time.perf_counter()
-    free = solve_competitive(default_params(2, constrained=False), spec.grid, b_bounds=spec.free_b_bounds,
+    free = solve_competitive(default_params(2, constrained=False), spec.free_grid, b_bounds=spec.free_b_bounds,
                              max_iter=spec.max_iter, verbose=verbose)
     sec["solve CE without constraint"] = time.perf_counter() - t
     say(f"  CE without the constraint solved in {sec['solve CE without constraint']:.1f}s: {free.summary()}")
