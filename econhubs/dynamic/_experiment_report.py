@@ -127,7 +127,7 @@ def region_frame(res: ExperimentResult) -> pd.DataFrame:
     return d
 
 
-def readme(res: ExperimentResult) -> str:
+def readme(res: ExperimentResult, files=()) -> str:
     r, c = res.regions, res.coef
     tag = "SYNTHETIC regions (not data)" if r.synthetic else f"regions from {r.panel.meta.get('source', 'a panel')}"
     lines = [f"# Specialization trade-off experiment: {len(r)} {tag}", "",
@@ -144,8 +144,7 @@ def readme(res: ExperimentResult) -> str:
     else:
         lines.append("- planner not solved (--no-planner): no welfare gains, planner policies or planner IRF")
     lines += ["", "Why the numbers differ from the seed's: docs/tradeoff_experiment.md.", "",
-              "Files: " + ", ".join(sorted(tuple(f for f in FILES if res.irf or f != "irf.png")
-                                           + tuple(f"fact1_{n}.md" for n in _names(res).values())))]
+              "Files: " + ", ".join(sorted(set(files) | {"README.md"}))]
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +157,6 @@ def write_outputs(res: ExperimentResult, out_dir, *, command: str = "econhubs tr
     label = res.regions.label
     with atomic_output_dir(out_dir, command=command) as d:
         d = Path(d)
-        (d / "README.md").write_text(readme(res))
         fr = coefficient_frame(res)
         extra = pd.DataFrame([("friction share 1 - beta_free / beta_CE (slides: 56%)", res.friction_share, np.nan,
                                len(res.regions))], columns=fr.columns)
@@ -180,5 +178,6 @@ def write_outputs(res: ExperimentResult, out_dir, *, command: str = "econhubs tr
         region_frame(res).to_csv(d / "regions.csv", index=False)
         tm = pd.DataFrame({"step": list(res.seconds), "seconds": list(res.seconds.values())})
         (d / "timing.md").write_text(to_markdown(tm, floatfmt=".1f", title="Wall time by step"))
+        (d / "README.md").write_text(readme(res, [p.name for p in d.iterdir()]))
         files = sorted(p.name for p in d.iterdir())
     return files
