@@ -1,14 +1,15 @@
 """The 722-region trade-off experiment (issue 18): solve + simulate 70 years; appends to benchmarks/RESULTS.md.
 
-1. One policy solve per economy (CE, CE without the collateral constraint, planner), wall time including
-   compilation (what a user waits for) on the experiment's grid.
+1. One policy solve per economy (CE, CE without the collateral constraint, with ``--planner`` the planner),
+   wall time including compilation (what a user waits for) on the experiment's grid.
 2. All regions simulated 1950-2020 in one vmapped call per economy (after compilation, best of 3), against
    the baseline in the same process: a Python loop over ``--loop-regions`` regions, one region per call of
    the same compiled simulation, scaled to all regions. Ratio = loop / vmapped.
 3. The whole ``run_experiment`` after the solves (regressions, welfare, IRFs).
 
     python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
-    python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4 --no-planner   # quick
+    python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
+    python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (slow on CPU)
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ def main(argv=None):
     ap.add_argument("--nb", type=int, default=10)
     ap.add_argument("--nk", type=int, default=6)
     ap.add_argument("--loop-regions", type=int, default=20)
-    ap.add_argument("--no-planner", action="store_true")
+    ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (slow on a CPU)")
     a = ap.parse_args(argv)
     base = ExperimentSpec().grid
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=base.n_z, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
-    spec = ExperimentSpec(grid=grid, planner=not a.no_planner)
+    spec = ExperimentSpec(grid=grid, planner=a.planner)
     regions = synthetic_regions(a.n_regions)
     t0 = time.perf_counter()
     ce, free, sp, sec = solve_economies(spec)

@@ -1,7 +1,7 @@
 """``econhubs tradeoff --experiment``: the 722-region specialization trade-off experiment.
 
-Solves the CE, the CE without the collateral constraint and the constrained-efficient planner at I = 2
-(default calibration), simulates the regions 1950-2020, runs the Fact 1 regression on the simulated
+Solves the CE, the CE without the collateral constraint and (with ``--planner``) the constrained-efficient
+planner at I = 2 (default calibration), simulates the regions 1950-2020, runs the Fact 1 regression on the simulated
 panels and writes tables and figures (docs/tradeoff_experiment.md) as one atomic output set.
 Regions: SYNTHETIC (the slides' 1950 Gini moments) unless ``--regions-csv`` gives a panel in the
 ``econhubs facts`` schema. Exit status 0 with every file written; when a solve does not converge or a
@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--nz", type=int, default=3, help="TFP nodes per industry, odd (default: 3)")
     ap.add_argument("--max-iter", type=int, default=3000, help="maximum time-iteration sweeps (default: 3000)")
     ap.add_argument("--irf-draws", type=int, default=500, help="draws of the generalised IRFs (default: 500)")
-    ap.add_argument("--no-planner", action="store_true", help="skip the planner (no welfare gains)")
+    ap.add_argument("--planner", action="store_true",
+                    help="also solve the I = 2 planner (welfare gains, planner policies and IRF); slow: its sweeps "
+                    "did not finish within 30 minutes on a loaded 2-core CPU (docs/tradeoff_experiment.md)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     return ap
 
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         f"p90/p10 {m['p90_p10']:.3f}; dominant 1950 share k_1 in [{regions.k1.min():.3f}, {regions.k1.max():.3f}]")
     base = ExperimentSpec().grid
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
-    spec = ExperimentSpec(grid=grid, seed=a.seed, planner=not a.no_planner, irf_draws=a.irf_draws,
+    spec = ExperimentSpec(grid=grid, seed=a.seed, planner=a.planner, irf_draws=a.irf_draws,
                           max_iter=a.max_iter)
     res = run_experiment(regions, spec, say=say, verbose=not a.quiet)
     from ._experiment_report import write_outputs  # matplotlib only once there is something to write

@@ -52,7 +52,7 @@ class ExperimentSpec(eqx.Module):
     b_bounds: its bond grid; free_b_bounds, free_n_b: the bond grid of the economy without the constraint
     (there an impatient region, beta R_bar < 1, borrows towards the natural debt limit ~ y / (R_bar - 1):
     debt of tens of years of output within the 70 years); n_years: 1950 -> 2020; planner: solve the
-    planner (welfare, policies, IRF);
+    planner too (welfare, policies, IRF; off by default: slow at I = 2, docs/tradeoff_experiment.md);
     irf_draws: draws of the generalised IRFs (0: none); planner_max_iter: the planner's sweeps (it stops
     there, unconverged, when a grid state keeps failing); b0: the common 1950 bond position (None: the CE's
     ergodic mean)."""
@@ -63,7 +63,7 @@ class ExperimentSpec(eqx.Module):
     free_n_b: int = eqx.field(static=True, default=40)
     n_years: int = eqx.field(static=True, default=70)
     seed: int = eqx.field(static=True, default=0)
-    planner: bool = eqx.field(static=True, default=True)
+    planner: bool = eqx.field(static=True, default=False)
     irf_draws: int = eqx.field(static=True, default=500)
     irf_years: int = eqx.field(static=True, default=30)
     max_iter: int = eqx.field(static=True, default=3000)

@@ -19,8 +19,8 @@ from ..core import atomic_output_dir, to_markdown
 from ._experiment import SLIDES, ExperimentResult
 from ._irf import IRF_VARS
 
-FILES = ("README.md", "coefficients.md", "welfare.md", "timing.md", "regions.csv", "welfare_gains.png",
-         "policies.png", "irf.png")
+FILES = ("README.md", "coefficients.md", "welfare.md", "timing.md", "regions.csv", "policies.png", "irf.png")
+PLANNER_FILES = ("welfare_gains.png",)  # only with the planner
 
 
 def coefficient_frame(res: ExperimentResult) -> pd.DataFrame:
@@ -142,7 +142,7 @@ def readme(res: ExperimentResult, files=()) -> str:
         lines.append(f"- welfare gain of the planner at the 1950 states: mean {100 * res.welfare.mean():.4f}% "
                      f"(range {100 * res.welfare.min():.4f}% to {100 * res.welfare.max():.4f}%; slides 1.2-2.2%)")
     else:
-        lines.append("- planner not solved (--no-planner): no welfare gains, planner policies or planner IRF")
+        lines.append("- planner not solved (run with --planner): no welfare gains, planner policies or planner IRF")
     lines += ["", "Why the numbers differ from the seed's: docs/tradeoff_experiment.md.", "",
               "Files: " + ", ".join(sorted(set(files) | {"README.md"}))]
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ from econhubs.dynamic._experiment_regions import (
     regions_from_panel,
     synthetic_regions,
 )
-from econhubs.dynamic._experiment_report import FILES, write_outputs
+from econhubs.dynamic._experiment_report import FILES, PLANNER_FILES, write_outputs
 from econhubs.dynamic._experiment_simulate import common_innovations, region_innovations
 from econhubs.dynamic._grid import grid_points
 from econhubs.dynamic._params import steady_state_price
@@ -67,8 +67,8 @@ def constructed(p, lam: float) -> CESolution:
 @pytest.fixture(scope="module")
 def result(regions):
     p, pf = default_params(2), default_params(2, constrained=False)
-    econ = (constructed(p, 0.3), constructed(pf, 0.6), constructed(p, 0.15))
-    spec = ExperimentSpec(grid=SPEC, n_years=20, irf_draws=0, b0=-0.037)  # IRFs: the CLI test
+    econ = (constructed(p, 0.3), constructed(pf, 0.6), constructed(p, 0.15))  # the third plays the planner
+    spec = ExperimentSpec(grid=SPEC, n_years=20, irf_draws=0, b0=-0.037, planner=True)  # IRFs: the CLI test
     return run_experiment(regions, spec, say=None, economies=econ)
 
 
@@ -199,7 +199,8 @@ def test_output_set_is_complete_and_labelled(result, tmp_path):
     out = tmp_path / "exp"
     files = write_outputs(result, out)
     assert "irf.png" not in files  # irf_draws = 0
-    expected = tuple(f for f in FILES if f != "irf.png") + ("fact1_CE.md", "fact1_data.md", "fact1_planner.md")
+    expected = tuple(f for f in FILES + PLANNER_FILES if f != "irf.png") + ("fact1_CE.md", "fact1_data.md",
+                                                                          "fact1_planner.md")
     for f in expected + ("fact1_CE_without_constraint.md",):
         assert f in files and (out / f).stat().st_size > 0, f
     man = json.loads((out / ".econhubs_run.json").read_text())
@@ -246,7 +247,7 @@ def test_cli_end_to_end_writes_every_file(tmp_path):
 
     out = tmp_path / "exp"
     rc = main(["tradeoff", "--experiment", "--n-regions", "60", "--nb", "8", "--nk", "5", "--irf-draws", "100",
-               "--out", str(out)])
+               "--out", str(out)])  # without --planner (hours at I = 2 on a 2-core CPU)
     assert rc == 0
     for f in FILES:
         assert (out / f).is_file(), f
