@@ -228,9 +228,43 @@ def test_cli_bad_input_exits_2_without_files(tmp_path):
     assert not out.exists()
 
 
+def test_cli_unconverged_solve_exits_3_without_files(tmp_path, monkeypatch):
+    """A solve that raises ConvergenceError (injected: the real solves compile for minutes; the real failure is
+    the ``long`` test below): econhubs exits 3 and writes nothing."""
+    from econhubs.cli import main
+    from econhubs.core import ConvergenceError
+    from econhubs.dynamic import _experiment
+
+    def unconverged(*a, **k):
+        raise ConvergenceError("competitive equilibrium (time iteration)", 0.1, 2, 1e-8, "forced")
+
+    monkeypatch.setattr(_experiment, "solve_competitive", unconverged)
+    out = tmp_path / "exp"
+    assert main(["tradeoff", "--experiment", "--n-regions", "20", "--out", str(out), "--quiet"]) == 3
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
 @pytest.mark.slow
+def test_failure_while_writing_leaves_no_partial_set(result, tmp_path, monkeypatch):
+    from econhubs.dynamic import _experiment_report
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full (forced)")
+
+    out = tmp_path / "exp"
+    write_outputs(result, out)
+    before = sorted(p.name for p in out.iterdir())
+    monkeypatch.setattr(_experiment_report, "plot_policies", broken)
+    with pytest.raises(RuntimeError, match="forced"):
+        write_outputs(result, out)
+    assert sorted(p.name for p in out.iterdir()) == before  # the previous set is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["exp"]  # no partial folder left
+
+
+@pytest.mark.slow
+@long
 def test_cli_forced_failure_exits_nonzero_without_files(tmp_path):
-    """--max-iter 2: the first solve does not converge; econhubs exits 3 and writes nothing."""
+    """--max-iter 2: the first real solve does not converge; econhubs exits 3 and writes nothing."""
     from econhubs.cli import main
 
     out = tmp_path / "exp"
