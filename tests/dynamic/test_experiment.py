@@ -285,3 +285,15 @@ def test_cli_end_to_end_writes_every_file(tmp_path):
     assert rc == 0
     for f in FILES:
         assert (out / f).is_file(), f
+
+
+def test_experiment_cli_help_documents_every_option(capsys):
+    from econhubs.dynamic._cli_experiment import _parser
+
+    for act in _parser()._actions:
+        assert act.help, f"--{act.dest} has no help text"
+    from econhubs.dynamic._cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--experiment", "-h"])
+    assert "--regions-csv" in capsys.readouterr().out
