@@ -3,6 +3,18 @@ industries, agglomeration, adjustment costs and a collateral constraint; competi
 equilibrium by vmapped time iteration, simulation and impulse responses."""
 
 from ._competitive import solve_competitive as solve_competitive
+from ._experiment import (
+    ExperimentResult as ExperimentResult,
+    ExperimentSpec as ExperimentSpec,
+    run_experiment as run_experiment,
+    solve_economies as solve_economies,
+)
+from ._experiment_regions import (
+    Regions1950 as Regions1950,
+    gini_moments as gini_moments,
+    load_regions as load_regions,
+    synthetic_regions as synthetic_regions,
+)
 from ._grid import GridSpec as GridSpec, TradeoffGrid as TradeoffGrid, make_grid as make_grid
 from ._irf import impulse_response as impulse_response, plot_irf as plot_irf
 from ._params import (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 
@@ -117,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         "the grid's edges (the failure is still printed)",
     )
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
+    ap.add_argument("--experiment", action="store_true",
+                    help="run the 722-region trade-off experiment instead (own options: "
+                    "'econhubs tradeoff --experiment -h'; docs/tradeoff_experiment.md)")
     return ap
 
 
@@ -152,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     """`econhubs tradeoff`: solve, check, report, write. Kept as one function (over 60 lines) so that every
     exit path -- 2 for contradictory options, 1 for an unconverged solve or a simulation on the grid's
     edges, 0 with the outputs written -- reads top to bottom in one place."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--experiment" in argv:  # issue 18: the experiment has its own options (econhubs/dynamic/_cli_experiment.py)
+        from ._cli_experiment import main as experiment
+
+        return experiment([x for x in argv if x != "--experiment"])
     a = _parser().parse_args(argv)
     if a.sunspot is not None and a.selection is not None:
         print("error: --selection and --sunspot are alternatives; give one")

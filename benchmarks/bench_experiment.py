@@ -1,0 +1,94 @@
+"""The 722-region trade-off experiment (issue 18): solve + simulate 70 years; appends to benchmarks/RESULTS.md.
+
+1. One policy solve per economy (CE, CE without the collateral constraint, with ``--planner`` the planner),
+   wall time including compilation (what a user waits for) on the experiment's grid.
+2. All regions simulated 1950-2020 in one vmapped call per economy (after compilation, best of 3), against
+   the baseline in the same process: a Python loop over ``--loop-regions`` regions, one region per call of
+   the same compiled simulation, scaled to all regions. Ratio = loop / vmapped.
+3. The whole ``run_experiment`` after the solves (regressions, welfare, IRFs).
+
+    python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
+    python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
+    python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (slow on CPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from datetime import datetime, timezone
+
+import jax
+import numpy as np
+
+from econhubs.dynamic import GridSpec
+from econhubs.dynamic._experiment import ExperimentSpec, ergodic_bond, run_experiment, solve_economies
+from econhubs.dynamic._experiment_regions import synthetic_regions
+from econhubs.dynamic._experiment_simulate import common_innovations, simulate_regions
+
+from _report import append_results, machine
+
+
+def subset(regions, idx):
+    return dataclasses.replace(regions, names=tuple(regions.names[i] for i in idx), shares=regions.shares[idx],
+                               gini=regions.gini[idx], dominant=regions.dominant[idx], k1=regions.k1[idx],
+                               rest_weights=regions.rest_weights[idx])
+
+
+def simulation_rows(ce, regions, b0, n_loop: int):
+    eps = common_innovations(jax.random.PRNGKey(0), len(regions.industries), 70)
+    simulate_regions(ce, regions, eps, b0)  # compile
+    t_vec = np.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        sim = simulate_regions(ce, regions, eps, b0)
+        t_vec = min(t_vec, time.perf_counter() - t)
+    one = [subset(regions, [i]) for i in range(n_loop)]
+    simulate_regions(ce, one[0], eps, b0)  # compile the one-region call
+    t = time.perf_counter()
+    loop = [simulate_regions(ce, r, eps, b0) for r in one]
+    t_loop = (time.perf_counter() - t) * len(regions) / n_loop
+    diff = max(float(np.max(np.abs(s["y"][0] - sim["y"][i]))) for i, s in enumerate(loop))
+    return t_vec, t_loop, diff
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n-regions", type=int, default=722)
+    ap.add_argument("--nb", type=int, default=10)
+    ap.add_argument("--nk", type=int, default=6)
+    ap.add_argument("--loop-regions", type=int, default=20)
+    ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (slow on a CPU)")
+    a = ap.parse_args(argv)
+    base = ExperimentSpec().grid
+    grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=base.n_z, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
+    spec = ExperimentSpec(grid=grid, planner=a.planner)
+    regions = synthetic_regions(a.n_regions)
+    t0 = time.perf_counter()
+    ce, free, sp, sec = solve_economies(spec)
+    t_solve = time.perf_counter() - t0
+    b0 = ergodic_bond(ce, jax.random.PRNGKey(spec.seed + 1))
+    t_vec, t_loop, diff = simulation_rows(ce, regions, b0, min(a.loop_regions, a.n_regions))
+    t = time.perf_counter()
+    res = run_experiment(regions, dataclasses.replace(spec, b0=b0), economies=(ce, free, sp), say=None)
+    t_rest = time.perf_counter() - t
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    solves = ", ".join(f"{k} {v:.1f}" for k, v in sec.items())
+    wel = "n/a (no planner)" if res.welfare is None else f"mean {100 * res.welfare.mean():.4f}%"
+    text = (
+        f"\n## bench_experiment.py — {stamp} — {machine()}\n\n"
+        f"Trade-off experiment, {len(regions)} SYNTHETIC regions, I = 2, grid {grid.n_points(2)} states "
+        f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}), 70 years. Solve times include compilation.\n\n"
+        "| regions | states | solves (s) | simulate CE, vmapped (s) | per-region loop, scaled (s) | ratio loop/vmapped "
+        "| rest of run_experiment (s) | solve + run total (s) | results |\n|---|---|---|---|---|---|---|---|---|\n"
+        f"| {len(regions)} | {grid.n_points(2)} | {t_solve:.1f} ({solves}) | {t_vec:.3f} | {t_loop:.2f} "
+        f"({a.loop_regions} regions timed) | {t_loop / t_vec:.1f} | {t_rest:.1f} | {t_solve + t_rest:.1f} | "
+        f"coef CE {res.coef['CE']:.4f}, friction share {100 * res.friction_share:.1f}%, welfare {wel}; "
+        f"loop vs vmapped max |dy| {diff:.1e} |\n"
+    )
+    append_results(text)
+
+
+if __name__ == "__main__":
+    main()
