@@ -38,6 +38,7 @@ from ._newton import RESULTS as RESULTS, Newton as Newton
 from ._newton_krylov import (
     GMRES as GMRES,
     AbstractPreconditioner as AbstractPreconditioner,
+    FixedPreconditioner as FixedPreconditioner,
     FunctionPreconditioner as FunctionPreconditioner,
 )
 from ._read_table import data_rows as data_rows, pick_file as pick_file, read_table as read_table

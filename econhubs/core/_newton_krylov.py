@@ -59,12 +59,33 @@ class FunctionPreconditioner(AbstractPreconditioner):
         return self.apply_fn(state, v)
 
 
+class FixedPreconditioner(AbstractPreconditioner):
+    """A preconditioner built once, outside the solve, and reused: ``build`` returns ``state``.
+
+    For a batch of nearby problems (e.g. small shocks around one baseline) the blocks built at the
+    baseline serve every member: ``FixedPreconditioner(pc, pc.build(y_base, args_base))``.
+    ``state`` is a pytree of arrays (traced, shared by every member of a ``vmap``/``lax.map``).
+    """
+
+    inner: AbstractPreconditioner
+    state: PyTree[Array]
+
+    def build(self, y, args):
+        del y, args
+        return self.state
+
+    def apply(self, state, v):
+        return self.inner.apply(state, v)
+
+
 class GMRES(AbstractLinearSolve):
     """Matrix-free Newton step by restarted, right-preconditioned GMRES (see module docstring).
 
     rtol, rtol_min, forcing: the forcing term η_t = min(rtol, max(rtol_min, forcing max|F_t|)).
     restart, max_restarts: Krylov dimension per cycle and the number of cycles.
-    preconditioner: optional :class:`AbstractPreconditioner`; rebuilt every ``precond_every`` steps.
+    preconditioner: optional :class:`AbstractPreconditioner`; rebuilt every ``precond_every`` steps
+    (``None``: built once, before the first step, with no ``cond`` in the loop; under ``vmap`` a
+    ``cond`` on the members' step counters becomes a ``select`` that builds at every step).
     dtype: precision of JVPs, preconditioner and Krylov basis (``None``: that of y).
     adjoint_rtol, adjoint_restart: the (unpreconditioned) GMRES of the implicit adjoint.
     """
@@ -75,7 +96,7 @@ class GMRES(AbstractLinearSolve):
     restart: int = 40
     max_restarts: int = 20
     preconditioner: AbstractPreconditioner | None = None
-    precond_every: int = 1
+    precond_every: int | None = 1
     dtype: Any = None
     adjoint_rtol: float = 1e-10
     adjoint_restart: int = 60
@@ -84,18 +105,21 @@ class GMRES(AbstractLinearSolve):
     def __check_init__(self):
         if not 0 < self.rtol_min <= self.rtol < 1:
             raise ValueError(f"GMRES: need 0 < rtol_min <= rtol < 1, got {self.rtol_min}, {self.rtol}")
-        if self.restart < 1 or self.max_restarts < 1 or self.precond_every < 1:
-            raise ValueError("GMRES: restart, max_restarts and precond_every must be >= 1")
+        if self.restart < 1 or self.max_restarts < 1 or (self.precond_every is not None and self.precond_every < 1):
+            raise ValueError("GMRES: restart, max_restarts and precond_every must be >= 1 (precond_every: or None)")
 
     def evaluate(self, fn, y, args):
         f, aux = fn(y, args)
         return f, aux, None
 
     def init(self, fn, y, args):
-        """A placeholder of the preconditioner's shape: the first step builds it (one compiled copy of
-        ``build``, inside the step's ``cond``; building here too doubled the solve's compile time)."""
+        """``precond_every=None``: the preconditioner, built once here. Otherwise a placeholder of its
+        shape: the first step builds it (one compiled copy of ``build``, inside the step's ``cond``;
+        building here too doubled the solve's compile time)."""
         if self.preconditioner is None:
             return None
+        if self.precond_every is None:
+            return self.preconditioner.build(cast(y, self.dtype), cast(args, self.dtype))
         shape = jax.eval_shape(self.preconditioner.build, cast(y, self.dtype), cast(args, self.dtype))
         return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shape)
 
@@ -110,8 +134,8 @@ class GMRES(AbstractLinearSolve):
         if pc is None:
             precond = None
         else:
-            state = jax.lax.cond(step % self.precond_every == 0,
-                                 lambda: pc.build(yc, argsc), lambda: state)
+            if self.precond_every is not None:
+                state = jax.lax.cond(step % self.precond_every == 0, lambda: pc.build(yc, argsc), lambda: state)
             precond = lambda v: ravel_pytree(pc.apply(state, unravel(v)))[0].astype(dt)  # noqa: E731
         fflat = ravel_pytree(f)[0]
         floor = max(self.rtol_min, 10 * float(jnp.finfo(flat.dtype).eps))  # float32: >= 1.2e-6

@@ -1,6 +1,10 @@
 """Static quantitative spatial models: the sectoral-hubs equilibrium (RSS 2021) and CPRS (2018)."""
 
-from ._batch import solve_batch_equilibrium as solve_batch_equilibrium, stack_scenarios as stack_scenarios  # noqa: E402
+from ._batch import (  # noqa: E402
+    BATCH_SOLVER as BATCH_SOLVER,
+    solve_batch_equilibrium as solve_batch_equilibrium,
+    stack_scenarios as stack_scenarios,
+)
 
 # CPRS (2018) real-data case: exact hat algebra on the 2007 US calibration
 from ._cprs import (  # noqa: E402

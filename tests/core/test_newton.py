@@ -11,6 +11,7 @@ from econhubs.core import (
     RESULTS,
     ConvergenceError,
     DenseLU,
+    FixedPreconditioner,
     FunctionPreconditioner,
     Newton,
     root_find,
@@ -64,6 +65,31 @@ def test_preconditioner_cuts_krylov_work():
     assert bool(pc.converged)
     np.testing.assert_allclose(np.asarray(pc.value), np.asarray(ROOT), atol=1e-10)
     assert int(pc.stats["matvecs"]) < int(plain.stats["matvecs"])
+
+
+def test_fixed_preconditioner_is_shared_and_never_rebuilt():
+    """Blocks built once at a base point serve a batch of nearby roots; build is never called again."""
+    def G(y, c):
+        return F(y, c) * jnp.logspace(-3, 3, N)
+
+    scale = jnp.logspace(-3, 3, N)
+    calls = []
+
+    def build(y, c):
+        calls.append(1)  # counted at trace time
+        return 1.0 / (scale * (jnp.diag(A) + 0.9 * (y - c) ** 2 + 0.1))
+
+    pre = FunctionPreconditioner(build, lambda d, v: d * v)
+    fixed = FixedPreconditioner(pre, pre.build(jnp.zeros(N), ROOT))
+    n_built = len(calls)
+    solver = Newton(atol=1e-9, linear=GMRES(rtol=1e-3, rtol_min=1e-3, preconditioner=fixed))
+    roots = ROOT[None] + 0.05 * jnp.arange(4.0)[:, None]
+    sols = jax.vmap(lambda c: root_find(G, jnp.zeros(N), c, solver=solver, throw=False))(roots)
+    assert len(calls) == n_built  # the solve never built the preconditioner
+    assert bool(jnp.all(sols.converged))
+    np.testing.assert_allclose(np.asarray(sols.value), np.asarray(roots), atol=1e-10)
+    plain = root_find(G, jnp.zeros(N), ROOT, solver=Newton(atol=1e-9, linear=GMRES(rtol=1e-3, rtol_min=1e-3)))
+    assert int(sols.stats["matvecs"][0]) < int(plain.stats["matvecs"])
 
 
 def test_result_codes_and_throw():
