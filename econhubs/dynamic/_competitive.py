@@ -64,6 +64,7 @@ def _settings(p: TradeoffParams, opts: dict, prefer_bind) -> TimeIteration:
         regimes=CE_REGIMES,
         select=CESelect(prefer_bind=prefer_bind),
         rescue=CEBracket(),
+        polish_below=1e-3 if opts["polish"] else None,
         verbose=opts["verbose"],
         report_seconds=opts["report_seconds"],
     )
@@ -136,6 +137,7 @@ def solve_competitive(
     selection: str | float | None = None,
     report_seconds: float = 2.0,
     chunk: int = 512,
+    polish: bool = True,
 ) -> CESolution:
     """Solve the competitive equilibrium by vmapped time iteration (see module docstring).
 
@@ -162,6 +164,9 @@ def solve_competitive(
     (``feedback``) and the states with two valid branches in the last sweep (``n_multiple``).
     verbose: progress lines, the first sweep and then every ``report_seconds``; ``report_every`` is
     accepted for compatibility and ignored. chunk: states per ``lax.map`` chunk of a sweep.
+    polish: once the sweep change is below 1e-3, solve the stacked collocation system by Newton-GMRES
+    (``_sweep.polish``; fewer sweeps on large grids); False skips it (plain sweeps, and no compile of the
+    Newton-GMRES solve: small grids, where sweeps are cheap and the compile dominates).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
@@ -195,6 +200,7 @@ def solve_competitive(
         ("guess_verify", guess_verify),
         ("selection", selection),
         ("chunk", chunk),
+        ("polish", bool(polish)),
     )
     auto = isinstance(b_bounds, str)
     if auto and (b_bounds != "auto" or batched):

@@ -43,7 +43,8 @@ def test_one_industry_binding_default_judd():
 def test_two_industries_small_grid_binds_and_converges():
     """I = 2 at the default calibration on a small grid (the fast stand-in for the long test below): every
     state solved (the bracketing rescue included), Euler equations to 1e-8, the constraint binds somewhere."""
-    sol = solve_competitive(default_params(2), GridSpec(n_b=8, n_k=4, n_z=2, n_R=1, k_lo=0.3, k_hi=0.65))
+    spec = GridSpec(n_b=8, n_k=4, n_z=2, n_R=1, k_lo=0.3, k_hi=0.65)
+    sol = solve_competitive(default_params(2), spec, polish=False, tol=1e-10)  # plain sweeps: a smaller compile
     assert bool(sol.converged) and int(sol.n_failed) == 0
     assert float(sol.max_euler_error) < 1e-8
     assert 0.0 < float(sol.share_binding) < 1.0

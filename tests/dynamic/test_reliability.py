@@ -37,16 +37,17 @@ def test_sweeps_with_failed_states_report_infinite_change():
 
 def test_unconverged_solve_raises_or_warns_and_cli_exits_1_without_files(tmp_path, capsys):
     """verbose=True (the CLI without --quiet: one compiled solve for all three calls) prints the first sweep
-    even for a short solve (issue 12)."""
+    even for a short solve (issue 12). The smooth solve only (guess_verify=False, the CLI's --guess-verify off):
+    the branches and the rescue are not compiled for a solve that stops after two sweeps."""
     p = default_params(1)
     with pytest.raises(ConvergenceError, match="did not converge"):
-        solve_competitive(p, SMALL, max_iter=2, verbose=True)
+        solve_competitive(p, SMALL, max_iter=2, verbose=True, guess_verify=False)
     with pytest.warns(RuntimeWarning, match="did not converge"):
-        sol = solve_competitive(p, SMALL, max_iter=2, throw=False, verbose=True)
+        sol = solve_competitive(p, SMALL, max_iter=2, throw=False, verbose=True, guess_verify=False)
     assert not bool(sol.converged)
     assert "time iteration sweep      1" in capsys.readouterr().out
     out = tmp_path / "run"
-    rc = main(["--industries", "1", "--nb", "8", "--max-iter", "2", "--out", str(out)])
+    rc = main(["--industries", "1", "--nb", "8", "--max-iter", "2", "--guess-verify", "off", "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 1 and "FAILED" in text and "no output files written" in text
     assert not out.exists()

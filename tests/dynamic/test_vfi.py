@@ -97,7 +97,7 @@ def value_function_iteration(y, R, P, beta, gamma, B_nodes, B_next, limit, n_fin
 
 
 def test_bond_policy_matches_value_function_iteration():
-    sol = i1_default(True)  # theta = 0.02 on the documented I = 1 grid: the limit binds in part of it
+    sol = i1_default()  # theta = 0.02 on the documented I = 1 grid: the limit binds in part of it
     p = sol.params
     g = sol.grid
     b_nodes = np.asarray(g.b)
