@@ -167,6 +167,9 @@ def solve_competitive(
     polish: once the sweep change is below 1e-3, solve the stacked collocation system by Newton-GMRES
     (``_sweep.polish``; fewer sweeps on large grids); False skips it (plain sweeps, and no compile of the
     Newton-GMRES solve: small grids, where sweeps are cheap and the compile dominates).
+
+    Over 60 lines because the sweep loop is host-side on purpose (progress, the rescue, polish and
+    the failure report share its state), and it reads top to bottom in one place.
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
