@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ..core import check_positive, check_range
+from ..core import check_positive, check_range, is_concrete
 
 THETA_LTV = 0.44  # seed: loan-to-value ratio (midpoint of [0.35, 0.53])
 PLEDGEABLE_SHARE = 0.02 / THETA_LTV  # omega ~ 0.045: the pledgeable share of the capital stock
@@ -48,10 +48,6 @@ CALIBRATIONS = ("default", "seed")
 COLLATERAL_PRICES = ("market", "steady")
 DOMINANT = dict(phi=3.26, xi=0.29, rho=0.9, sigma=0.027)
 REST = dict(phi=1.63, xi=0.195, rho=0.805, sigma=0.02)
-
-
-def _concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
 
 
 class TradeoffParams(eqx.Module):
@@ -95,7 +91,7 @@ def validate(p: TradeoffParams) -> None:
     """Raise ValueError naming the field for parameters that have no equilibrium or give NaN."""
     if p.collateral_price not in COLLATERAL_PRICES:
         raise ValueError(f"collateral_price: one of {COLLATERAL_PRICES}, got {p.collateral_price!r}")
-    if not all(_concrete(x) for x in jax.tree_util.tree_leaves(p)):
+    if not is_concrete(p):
         return
     shapes = {jnp.shape(getattr(p, f))[-1:] for f in ("phi", "xi", "rho", "sigma", "z_tilde")}
     if len(shapes) != 1 or shapes == {()}:

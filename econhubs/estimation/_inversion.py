@@ -27,13 +27,12 @@ see :func:`econhubs.estimation.national_shares` (``calibrate_shares``).
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float
 
-from ..core import check_positive, check_shape
+from ..core import check_positive, check_shape, is_concrete
 from ..spatial import (
     Fundamentals,
     HubsParams,
@@ -182,7 +181,7 @@ def invert(data: pd.DataFrame | InversionData, params: HubsParams, trade: TradeC
     p = _consistent_params(params, w, Lkj, calibrate_shares)
     out = _fundamentals(jnp.asarray(w), jnp.asarray(Lkj), jnp.asarray(H), p, trade)
     nt_gap = out.pop("nt_gap")
-    concrete = not isinstance(nt_gap, jax.core.Tracer)  # under jax.grad/jit the checks are skipped
+    concrete = is_concrete(nt_gap)  # under jax.grad/jit the checks are skipped
     if throw and concrete and float(nt_gap) > 1e-8:
         raise ValueError(f"invert: nontradable output differs from local demand by {float(nt_gap):.3g} (log) in some "
                          "city; data with local nontradables need Y = X per city (or trade them at a steep cost)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spatial._hub_analysis import group_trade_shares, price_decomposition, unit_cost_decomposition
+from ..spatial import group_trade_shares, price_decomposition, unit_cost_decomposition
 from ._maps import plot_flow_map
 from ._save import save_figure
 from ._topojson import load_state_outlines

@@ -32,7 +32,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from econhubs.core import GMRES, BlockJacobi, Newton, Solution, root_find
-from econhubs.data._cprs2007 import CPRSCalibration
+from econhubs.data import CPRSCalibration
 
 from ._hubs import national_sum, own
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from econhubs.core import Newton
-from econhubs.data._cprs2007 import CPRSCalibration, load_cprs2007, load_cprs_table
+from econhubs.data import CPRSCalibration, load_cprs2007, load_cprs_table
 
 from ._cprs import (
     CPRS_SOLVER,
