@@ -42,18 +42,16 @@ def welfare_frame(res: ExperimentResult) -> pd.DataFrame:
                          "note": [""] * 6 + [f"{100 * SLIDES['welfare_lo']:.1f}-{100 * SLIDES['welfare_hi']:.1f}%"]})
 
 
-def _plt():
-    import matplotlib
+def _subplots(nrows: int, ncols: int, figsize):
+    """A figure from matplotlib's object-oriented API: no backend is selected or changed (no pyplot)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols)
 
 
 def plot_welfare(res: ExperimentResult, path) -> None:
-    plt = _plt()
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, ax = _subplots(1, 2, figsize=(9, 3.4))
     ax[0].hist(100 * res.welfare, bins=30, color="C0")
     ax[0].set_xlabel("welfare gain of the planner at the 1950 state (% of consumption)")
     ax[1].scatter(res.regions.gini, 100 * res.welfare, s=5)
@@ -62,7 +60,6 @@ def plot_welfare(res: ExperimentResult, path) -> None:
     fig.suptitle(f"Constrained-efficient welfare gains in 1950 ({res.regions.label} regions)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _policy_slices(sol, ib: int):
@@ -73,11 +70,10 @@ def _policy_slices(sol, ib: int):
 
 def plot_policies(res: ExperimentResult, path) -> None:
     """k_1' - k_1 and b' against k_1 at the bond node nearest b_1950 and the base exogenous state."""
-    plt = _plt()
     g = res.ce.grid
     ib = int(np.argmin(np.abs(np.asarray(g.b) - res.b0)))
     k = np.asarray(g.k[0])
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, ax = _subplots(1, 2, figsize=(9, 3.4))
     for name, sol in (("CE", res.ce), ("planner", res.planner)):
         if sol is None:
             continue
@@ -93,12 +89,10 @@ def plot_policies(res: ExperimentResult, path) -> None:
     fig.suptitle(f"Policy functions at b = {float(g.b[ib]):.3f}, u = 0, R = R_bar", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_irfs(res: ExperimentResult, path) -> None:
-    plt = _plt()
-    fig, axes = plt.subplots(2, 3, figsize=(11, 5.6))
+    fig, axes = _subplots(2, 3, figsize=(11, 5.6))
     for ax, v in zip(axes.ravel(), IRF_VARS):
         for name, irf in res.irf.items():
             y = irf["irf"][v]
@@ -111,7 +105,6 @@ def plot_irfs(res: ExperimentResult, path) -> None:
     fig.suptitle("Generalised IRFs to a 2 s.d. adverse TFP shock to industry 1 (dominant)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def region_frame(res: ExperimentResult) -> pd.DataFrame:

@@ -55,10 +55,7 @@ def plot_irf(irf: dict, path: str | None = None):
     """A grid of panels (two rows): c and q (% deviations), b, k_1 and eta (level deviations). Panels
     that would be identically zero are left out and named in the title: k_1 with one industry (capital
     is fixed), eta when the constraint never binds. Writes ``path`` atomically if given."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # object-oriented API: no backend is selected or changed
 
     titles = {
         "c": "consumption (% dev.)",
@@ -77,7 +74,8 @@ def plot_irf(irf: dict, path: str | None = None):
             keep.append(v)
     ncol = 3 if len(keep) > 4 else 2
     nrow = -(-len(keep) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax, v in zip(axes.ravel(), keep):
         y = irf["irf"][v]
         if v in ("c", "q"):
