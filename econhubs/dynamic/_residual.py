@@ -105,7 +105,24 @@ def floor_consumption(c, c_floor):
     return jnp.where(c > c_floor, c, c_floor * jnp.exp(safe / c_floor - 1.0))
 
 
-def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next, regime=None):
+class StatePieces(eqx.Module):
+    """The equilibrium objects at one state (the convention of the hubs and CPRS blocks: a module, not
+    a string-keyed dict): b', q, η, slack, c (floored) and c_raw, R, E[m'], and the portfolio Euler
+    sides lhs = q + ∂Φ/∂k' and rhs = E[m' payoff] (I,)."""
+
+    bp: Array
+    q: Array
+    mu: Array
+    slack: Array
+    c: Array
+    c_raw: Array
+    R: Array
+    Em: Array
+    lhs: Array
+    rhs: Array
+
+
+def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next, regime=None) -> StatePieces:
     b, k_free, e = point
     R = grid.R[e]
     bp, kp_free, q, mu, slack = decode(y, p, R, regime)
@@ -125,7 +142,7 @@ def _pieces(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next, regime=No
     Em = pe @ m
     rhs = pe @ (m[:, None] * payoff)  # (I,)
     lhs = q + adjustment_cost_dkp(p.phi, k, kp)
-    return dict(bp=bp, q=q, mu=mu, slack=slack, c=c, c_raw=c_raw, R=R, Em=Em, lhs=lhs, rhs=rhs)
+    return StatePieces(bp=bp, q=q, mu=mu, slack=slack, c=c, c_raw=c_raw, R=R, Em=Em, lhs=lhs, rhs=rhs)
 
 
 def ce_residual(
@@ -143,9 +160,9 @@ def ce_residual(
     regime: None, "slack" or "bind" (see :func:`decode`).
     """
     d = _pieces(y, point, p, grid, pol_next, regime)
-    bond = 1.0 - d["mu"] - d["R"] * d["Em"]
-    port = (d["lhs"] - d["rhs"]) / steady_state_price(p)
-    return jnp.concatenate([jnp.atleast_1d(bond), port]), d["c"]
+    bond = 1.0 - d.mu - d.R * d.Em
+    port = (d.lhs - d.rhs) / steady_state_price(p)
+    return jnp.concatenate([jnp.atleast_1d(bond), port]), d.c
 
 
 def ce_euler_errors(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next):
@@ -156,10 +173,10 @@ def ce_euler_errors(y, point, p: TradeoffParams, grid: TradeoffGrid, pol_next):
     Complementarity holds exactly by construction (see the module docstring).
     """
     d = _pieces(y, point, p, grid, pol_next)
-    ratio = d["R"] * d["Em"] + d["mu"]  # = (u'(c_implied) / u'(c))
+    ratio = d.R * d.Em + d.mu  # = (u'(c_implied) / u'(c))
     bond = 1.0 - ratio ** (-1.0 / p.gamma)
-    port = 1.0 - d["rhs"] / d["lhs"]
-    return bond, port, d["c"], d["c_raw"]
+    port = 1.0 - d.rhs / d.lhs
+    return bond, port, d.c, d.c_raw
 
 
 CE_REGIMES = ("slack", "bind")

@@ -119,11 +119,13 @@ def _fd_value_and_grad(u, y0, U_eq, p, f, trade, solver, max_steps, h=1e-6):
     return (g, sol), jax.lax.map(diff, e).reshape(u.shape)
 
 
-def _line_search(u, d, g, grad, y, args, max_step, armijo=1e-4, max_halvings=30, vg=None):
-    """Backtracking on g along the ascent direction d (Armijo); one jitted value-and-gradient per trial."""
+def _line_search(u, d, g, grad, y, args, max_step, armijo=1e-4, max_halvings=30, vg=None, metric=None):
+    """Backtracking on g along the ascent direction d (Armijo); one jitted value-and-gradient per trial.
+    ``metric``: the scaled-gradient fallback ``metric * grad`` when d is not an ascent direction."""
     slope = float(jnp.vdot(grad, d))
-    if not slope > 0:  # not an ascent direction (memory went stale): fall back to the gradient
-        d, slope = grad, float(jnp.vdot(grad, grad))
+    if not slope > 0:  # not an ascent direction (memory went stale): fall back to the (scaled) gradient
+        d = grad if metric is None else metric * grad
+        slope = float(jnp.vdot(grad, d))
     step = min(1.0, max_step / max(float(jnp.max(jnp.abs(d))), 1e-300))
     for k in range(max_halvings + 1):
         u_new = u + step * d
@@ -193,6 +195,7 @@ def solve_planner(
     checkpoint_every: int = 10,
     print_every: int | None = 10,
     gradient: str = "implicit",
+    scaled: bool = True,
     throw: bool = True,
 ) -> PlannerResult:
     """Maximise the common welfare gain g over the allocation of workers (RSS 2021, section II).
@@ -204,7 +207,8 @@ def solve_planner(
     ``checkpoint_every`` iterations and at the end. max_step: cap on max |Δu| per step
     (log points of employment). print_every: progress lines (None: quiet). gradient:
     ``"implicit"`` (adjoint of the solve) or ``"central-difference"`` (2 N K extra solves per
-    gradient; the benchmark's baseline only).
+    gradient; the benchmark's baseline only). scaled: L-BFGS in the variables sqrt(L^k_n / L^k) u
+    (default), so that every metro's first-order condition converges at the same rate; False: in u.
     throw: raise :class:`ConvergenceError` if the gradient test is not met in ``max_iter``
     iterations or an inner solve fails; with False inspect ``result.converged``.
 
@@ -217,8 +221,13 @@ def solve_planner(
     u = jnp.log(eq.L) if u0 is None else jnp.asarray(u0, float)
     y = planner_guess(eq.z)
     solver = default_planner_solver(sum(v.size for v in y.values())) if solver is None else solver
+    # L-BFGS in v = D u with D = sqrt(L / L^k) at the baseline: the Hessian of g in u scales with L^k_n
+    # (dg/du = L (dg/dL - mean)), so in v it is ~ a multiple of the identity and the small metros'
+    # first-order conditions converge as fast as the large ones' (their gradient in u is L^k_n times
+    # smaller, which left them loose at a given |grad_u g|).
+    D = jnp.sqrt(eq.L / jnp.sum(eq.L, axis=0, keepdims=True)) if scaled else jnp.ones_like(eq.L)
     opt = optax.scale_by_lbfgs(memory_size=memory_size)
-    opt_state = opt.init(u)
+    opt_state = opt.init(u * D)
     it, evals, history = 0, 0, []
     if checkpoint is not None and os.path.exists(checkpoint):
         u, y, opt_state, it, evals, history = _load_checkpoint(checkpoint, u, y, opt_state)
@@ -237,8 +246,9 @@ def solve_planner(
     gnorm = float(jnp.max(jnp.abs(grad)))
     ok = bool(sol.converged)
     while ok and gnorm > gtol and it < max_iter:
-        d, opt_state = _lbfgs_direction(opt, grad, opt_state, u)
-        u, g, sol_new, grad, n_eval, ok = _line_search(u, d, g, grad, y, args, max_step, vg=vg)
+        dv, opt_state = _lbfgs_direction(opt, grad / D, opt_state, u * D)
+        u, g, sol_new, grad, n_eval, ok = _line_search(u, dv / D, g, grad, y, args, max_step, vg=vg,
+                                                       metric=1.0 / D ** 2)
         evals += n_eval * per_eval
         if not ok:
             break
