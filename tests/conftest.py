@@ -4,8 +4,13 @@ import os
 # halves compile time (the N = 8 hubs solve 42 -> 22 s CPU, N = 382 47 -> 28 s) and slows run time
 # ~1.7x, which tests barely feel. Results are the same programs at a lower code-generation
 # optimisation level. Subprocesses (docs, CLI) inherit it. ECONHUBS_TEST_XLA_OPT=1 keeps XLA's default.
-if not os.environ.get("ECONHUBS_TEST_XLA_OPT"):
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
+_BASE_XLA_FLAGS = os.environ.get("XLA_FLAGS", "")
+_O0 = not os.environ.get("ECONHUBS_TEST_XLA_OPT")
+if _O0:
+    os.environ["XLA_FLAGS"] = (_BASE_XLA_FLAGS + " --xla_backend_optimization_level=0").strip()
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import jax  # noqa: E402
 
@@ -31,3 +36,23 @@ def _release_compiled_programs():
 #: 2-core CI machine or that were written at the end of a session without a verified run inside CI's budget.
 long = pytest.mark.skipif(not os.environ.get("ECONHUBS_LONG_TESTS"),
                           reason="long end-to-end test: set ECONHUBS_LONG_TESTS=1 to run it")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "xla_default_opt: run-time-bound test (many time-iteration sweeps): runs at XLA's default "
+        "optimisation level, in its own process when the suite compiles at -O0")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A test marked ``xla_default_opt`` runs in a subprocess without -O0 (its sweeps run ~2x faster there)."""
+    if not _O0 or pyfuncitem.get_closest_marker("xla_default_opt") is None:
+        return None
+    env = {**os.environ, "ECONHUBS_TEST_XLA_OPT": "1", "XLA_FLAGS": _BASE_XLA_FLAGS}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", pyfuncitem.nodeid]
+    r = subprocess.run(cmd, cwd=pyfuncitem.config.rootpath, env=env, capture_output=True, text=True, timeout=1500)
+    if r.returncode != 0:
+        pytest.fail(f"{pyfuncitem.nodeid} failed at XLA's default optimisation level (subprocess):\n"
+                    f"{r.stdout[-6000:]}\n{r.stderr[-3000:]}", pytrace=False)
+    return True

@@ -33,6 +33,7 @@ def _check(sol, sim, judd_max=-4.0):
     assert judd <= judd_max, judd
 
 
+@pytest.mark.xla_default_opt
 def test_one_industry_binding_default_judd():
     """I = 1 on the fast grid (n_b = 30, the solve shared with test_solve and test_vfi)."""
     sol = i1_default()
@@ -40,6 +41,7 @@ def test_one_industry_binding_default_judd():
 
 
 @pytest.mark.slow
+@pytest.mark.xla_default_opt
 def test_two_industries_small_grid_binds_and_converges():
     """I = 2 at the default calibration on a small grid (the fast stand-in for the long test below): every
     state solved (the bracketing rescue included), Euler equations to 1e-8, the constraint binds somewhere."""
