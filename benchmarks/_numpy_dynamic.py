@@ -66,7 +66,7 @@ class NumpyModel:
 
     @classmethod
     def from_jax(cls, p, grid) -> "NumpyModel":
-        from econhubs.dynamic._params import steady_state_income, steady_state_price
+        from econhubs.dynamic import steady_state_income, steady_state_price
 
         f = lambda x: float(np.asarray(x))  # noqa: E731
         a = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731

@@ -26,9 +26,19 @@ from _fixed_point import DampedFixedPoint, fixed_point
 from _old_newton import OldNewton, old_root_find
 
 from econhubs.core import root_find
-from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, cprs_residual, fill_shock, solve_hat, zero_guess
-from econhubs.spatial._cprs_results import CPRS, outcomes
-from econhubs.spatial._cprs_sweep import solve_batch, unit_lambdas
+from econhubs.spatial import (
+    CPRS,
+    CPRSShock,
+    cprs_blocks,
+    cprs_outcomes as outcomes,
+    cprs_residual,
+    fill_shock,
+    prepare_shock,
+    solve_batch,
+    solve_hat,
+    unit_lambdas,
+    zero_guess,
+)
 
 from _report import append_results, best_time, machine
 
@@ -37,31 +47,31 @@ TOL = 1e-12
 
 def _kit_solve(econ, shock):
     """The kit's nested damped fixed point on y = (log omega, log L, log P, log X-hat)."""
-    econ, shock = _prepare(econ, shock)
+    econ, shock = prepare_shock(econ, shock)
     delta = 0.1
     inner_fp = DampedFixedPoint(1.0, 1e-14, 100_000)
 
     def inner(y):
         def price(lp, _):  # P = price(c(P, omega)): the kit's P_h_om
-            return _blocks(dict(y, logp=lp), econ, shock).logp_new
+            return cprs_blocks(dict(y, logp=lp), econ, shock).logp_new
 
         y = dict(y, logp=fixed_point(price, y["logp"], None, solver=inner_fp, throw=False).value)
 
         def labour(lL, _):  # the kit's Lchange: L <- L (VA' / (I P V L + B'))^(1/beta), normalised
-            b = _blocks(dict(y, logL=lL), econ, shock)
+            b = cprs_blocks(dict(y, logL=lL), econ, shock)
             L = b.L * (b.VA / (econ.income * b.P * b.V * b.L + b.B)) ** (1.0 / econ.beta)
             return jnp.log(L / jnp.sum(econ.Ln * L))
 
         y = dict(y, logL=fixed_point(labour, y["logL"], None, solver=inner_fp, throw=False).value)
 
         def spend(lx, _):  # expenditure X = G Y(X) + alpha (VA' - B')
-            return jnp.log(_blocks(dict(y, logx=lx), econ, shock).X_new / econ.X0)
+            return jnp.log(cprs_blocks(dict(y, logx=lx), econ, shock).X_new / econ.X0)
 
         return dict(y, logx=fixed_point(spend, y["logx"], None, solver=inner_fp, throw=False).value)
 
     def g(y, _):
         s = inner(y)
-        b = _blocks(s, econ, shock)
+        b = cprs_blocks(s, econ, shock)
         om = jnp.exp(b.logom)
         om_gmc = jnp.sum(econ.gamma * b.Y, axis=0) / (econ.VA * b.fac)
         target = dict(s, logom=jnp.log(om + delta * (om_gmc - om)))  # wage tatonnement, step 0.1
@@ -77,7 +87,7 @@ def _kit_solve(econ, shock):
 def _kit_outcomes(econ, lam):
     shock = CPRSShock(lam=lam)
     sol = _kit_solve(econ, shock)
-    e2, s2 = _prepare(econ, shock)
+    e2, s2 = prepare_shock(econ, shock)
     F, aux = cprs_residual(sol.value, (e2, s2))
     res = jnp.max(jnp.stack([jnp.max(jnp.abs(v)) for v in jax.tree_util.tree_leaves(F)]))
     return outcomes(econ, s2, aux), sol.num_steps, res
@@ -88,7 +98,7 @@ OLD_SWEEP = OldNewton(atol=TOL, linear="gmres", gmres_rtol=1e-4, gmres_restart=3
 
 
 def _old_solve(econ, lam, solver, fn=cprs_residual):
-    args = _prepare(econ, fill_shock(econ, lam))
+    args = prepare_shock(econ, fill_shock(econ, lam))
     y, steps, res, ok = old_root_find(lambda y, a: fn(y, a)[0], zero_guess(econ), args, solver, max_steps=60)
     return cprs_residual(y, args)[1].V, steps, res, ok
 
@@ -105,7 +115,7 @@ def _one_rows(m, ca, sizes):
     sol, t_first = best_time(new, ca)
     sol, t_new = best_time(new, ca, repeat=5)
     ev_new = _counted_evals(eqx.filter_jit(lambda lam: root_find(
-        counted(cprs_residual), zero_guess(econ), _prepare(econ, fill_shock(econ, lam)), solver=m.solver,
+        counted(cprs_residual), zero_guess(econ), prepare_shock(econ, fill_shock(econ, lam)), solver=m.solver,
         max_steps=60, has_aux=True, throw=False).value), ca)
     old = jax.jit(lambda lam: _old_solve(econ, lam, OLD_ONE))
     (V_old, st_old, res_old, _), _ = best_time(old, ca)
@@ -154,7 +164,7 @@ def main(argv=None) -> int:
     sizes = f"{m.cal.N} states x {m.cal.J} sectors"
     ca = m.unit_lambda("region", "California")
     res_fn = jax.jit(cprs_residual)
-    args = _prepare(m.econ, fill_shock(m.econ, ca))
+    args = prepare_shock(m.econ, fill_shock(m.econ, ca))
     _, t_res = best_time(res_fn, zero_guess(m.econ), args, repeat=50)
     rows, sol = _one_rows(m, ca, sizes)
     g = eqx.filter_jit(jax.grad(lambda s: solve_hat(m.econ, fill_shock(m.econ, ca * s), m.solver, throw=False).aux.V))

@@ -62,17 +62,19 @@ from jax import monitoring
 import econhubs  # noqa: F401  (float64)
 from econhubs.core import DenseLU, Newton
 from econhubs.dynamic import (
+    CE_REGIMES,
     GridSpec,
     TimeIteration,
     ce_euler_errors,
     ce_residual,
+    ce_select,
     default_params,
+    evaluate_on_grid,
+    grid_points,
+    initial_policy,
     make_grid,
     solve_competitive,
 )
-from econhubs.dynamic._competitive import initial_policy
-from econhubs.dynamic._residual import CE_REGIMES, ce_select
-from econhubs.dynamic._time_iteration import evaluate_on_grid, grid_points
 
 import _numpy_dynamic as nd
 from _report import append_results, machine

@@ -22,10 +22,16 @@ from datetime import datetime, timezone
 import jax
 import numpy as np
 
-from econhubs.dynamic import GridSpec
-from econhubs.dynamic._experiment import ExperimentSpec, ergodic_bond, run_experiment, solve_economies
-from econhubs.dynamic._experiment_regions import synthetic_regions
-from econhubs.dynamic._experiment_simulate import common_innovations, simulate_regions
+from econhubs.dynamic import (
+    ExperimentSpec,
+    GridSpec,
+    common_innovations,
+    ergodic_bond,
+    run_experiment,
+    simulate_regions,
+    solve_economies,
+    synthetic_regions,
+)
 
 from _report import append_results, machine
 

@@ -13,10 +13,14 @@ from ._cprs import (  # noqa: E402
     CPRSEconomy as CPRSEconomy,
     CPRSShock as CPRSShock,
     cprs_baseline as cprs_baseline,
+    cprs_blocks as cprs_blocks,
     cprs_residual as cprs_residual,
     economy_from_flows as economy_from_flows,
+    fill_shock as fill_shock,
     observed_economy as observed_economy,
+    prepare_shock as prepare_shock,
     solve_hat as solve_hat,
+    zero_guess as zero_guess,
 )
 from ._cprs_results import CPRS as CPRS, CPRSResult as CPRSResult, cprs_outcomes as cprs_outcomes  # noqa: E402
 from ._cprs_sweep import elasticity_table as elasticity_table, solve_batch as solve_batch, unit_lambdas as unit_lambdas  # noqa: E402

@@ -142,7 +142,7 @@ class CPRSHats(eqx.Module):
     B: Float[Array, " N"]
 
 
-def _blocks(y, econ: CPRSEconomy, shock: CPRSShock, local: bool = False) -> CPRSBlocks:
+def cprs_blocks(y, econ: CPRSEconomy, shock: CPRSShock, local: bool = False) -> CPRSBlocks:
     """Every equilibrium object in changes at unknowns y (see module docstring). ``local``: same
     values, derivatives only through each region's own terms (trade sums reduced to the own-region
     share, national sums to the own term): the region blocks of the preconditioner."""
@@ -158,7 +158,7 @@ def _blocks(y, econ: CPRSEconomy, shock: CPRSShock, local: bool = False) -> CPRS
     logA = th * (econ.gamma * jnp.log(shock.lam) - logc)
     shift = jax.lax.stop_gradient(jnp.max(logA, axis=1, keepdims=True))  # cancels: no derivative
     A = jnp.exp(logA - shift)
-    pik = econ.pi  # trade-cost changes are folded in by _prepare
+    pik = econ.pi  # trade-cost changes are folded in by prepare_shock
     own_pi = jnp.diagonal(pik, axis1=1, axis2=2)
     Sjn = _local(own_pi * A, jnp.einsum("jni,ji->jn", pik, A), local)
     logp_new = -(jnp.log(Sjn) + shift) / th
@@ -181,9 +181,9 @@ def _local(own_term, full, local: bool):
 
 
 def cprs_residual(y, args, local: bool = False):
-    """F(y) = 0 at the equilibrium in changes; aux holds the named hats (``local``: see _blocks)."""
+    """F(y) = 0 at the equilibrium in changes; aux holds the named hats (``local``: see cprs_blocks)."""
     econ, shock = args
-    b = _blocks(y, econ, shock, local)
+    b = cprs_blocks(y, econ, shock, local)
     F = dict(
         logp=y["logp"] - b.logp_new,
         logx=y["logx"] - jnp.log(b.X_new / econ.X0),
@@ -239,7 +239,7 @@ def fill_shock(econ: CPRSEconomy, lam=None, kappa=None, H=None, S=None) -> CPRSS
                      H=arr(H, jnp.ones(N)), S=arr(S, jnp.zeros(N)))
 
 
-def _prepare(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShock]:
+def prepare_shock(econ: CPRSEconomy, shock: CPRSShock) -> tuple[CPRSEconomy, CPRSShock]:
     """Fold kappa-hat^-theta into the trade shares and fill the defaults (:func:`fill_shock`), so
     that every kind of shock runs through one compiled residual."""
     shock = fill_shock(econ, shock.lam, shock.kappa, shock.H, shock.S)
@@ -256,7 +256,7 @@ def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: Newton = CPRS_SOLVER,
     (factor-price bundle), X (expenditure), Y (gross output), VA, B (trade balances), in levels
     for X, Y, VA, B and as changes otherwise. Differentiable in ``econ`` and ``shock``.
     """
-    args = _prepare(econ, shock)
+    args = prepare_shock(econ, shock)
     return root_find(cprs_residual, zero_guess(econ), args, solver=solver,
                      max_steps=max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
 
@@ -266,8 +266,8 @@ solve_hat_jit = eqx.filter_jit(solve_hat)
 
 def new_flows(econ: CPRSEconomy, shock: CPRSShock, sol: Solution) -> Float[Array, "J N N"]:
     """Counterfactual trade flows X'_{ni}^j = pi'^j_{ni} X'^j_n from a solution."""
-    econ, shock = _prepare(econ, shock)
-    b = _blocks(sol.value, econ, shock)
+    econ, shock = prepare_shock(econ, shock)
+    b = cprs_blocks(sol.value, econ, shock)
     return b.pik * (b.A[:, None, :] / b.Sjn[:, :, None]) * b.X[:, :, None]
 
 

@@ -20,7 +20,7 @@ from jax.sharding import Mesh, PartitionSpec
 
 from econhubs.core import FixedPreconditioner, Newton
 
-from ._cprs import CPRS_SWEEP_SOLVER, CPRSEconomy, _prepare, fill_shock, solve_hat, zero_guess
+from ._cprs import CPRS_SWEEP_SOLVER, CPRSEconomy, fill_shock, prepare_shock, solve_hat, zero_guess
 from ._cprs_results import CPRS, elasticities, outcomes, unit_lambda_array, unit_shares
 
 
@@ -40,7 +40,7 @@ def _batched(econ: CPRSEconomy, lams, solver: Newton, batch_size: int | None) ->
 
 @eqx.filter_jit
 def _baseline_blocks(econ: CPRSEconomy, pc):
-    return pc.build(zero_guess(econ), _prepare(econ, fill_shock(econ)))
+    return pc.build(zero_guess(econ), prepare_shock(econ, fill_shock(econ)))
 
 
 def baseline_preconditioned(econ: CPRSEconomy, solver: Newton = CPRS_SWEEP_SOLVER) -> Newton:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econhubs.spatial._cprs import CPRSShock, _blocks, _prepare, solve_hat, solve_hat_jit
+from econhubs.spatial._cprs import CPRSShock, cprs_blocks, prepare_shock, solve_hat, solve_hat_jit
 from econhubs.spatial._cprs_results import CPRS
 
 REF = Path(__file__).parent / "reference"
@@ -61,8 +61,8 @@ def test_aggregate_identities(model, kind):
     rule = iota * beta * VA - Ln * L * np.sum(iota * beta * VA)
     assert np.max(np.abs(B - rule)) / scale < 1e-10 and abs(B.sum()) / scale < 1e-10
     assert abs(VA.sum() / scale - 1.0) < 1e-12  # numeraire: national nominal value added
-    econ_k, sh = _prepare(e, shock)
-    real = np.asarray(_blocks(sol.value, econ_k, sh).real)
+    econ_k, sh = prepare_shock(e, shock)
+    real = np.asarray(cprs_blocks(sol.value, econ_k, sh).real)
     assert np.max(np.abs(real - float(a.V))) < 1e-10  # free mobility equalises real income
 
 
