@@ -33,7 +33,7 @@ from econhubs.dynamic import (
     synthetic_regions,
 )
 
-from _report import append_results, machine
+from _report import append_results, best_time, machine
 
 
 def subset(regions, idx):
@@ -44,12 +44,7 @@ def subset(regions, idx):
 
 def simulation_rows(ce, regions, b0, n_loop: int):
     eps = common_innovations(jax.random.PRNGKey(0), len(regions.industries), 70)
-    simulate_regions(ce, regions, eps, b0)  # compile
-    t_vec = np.inf
-    for _ in range(3):
-        t = time.perf_counter()
-        sim = simulate_regions(ce, regions, eps, b0)
-        t_vec = min(t_vec, time.perf_counter() - t)
+    sim, t_vec = best_time(simulate_regions, ce, regions, eps, b0, repeat=3, warmup=True)
     one = [subset(regions, [i]) for i in range(n_loop)]
     simulate_regions(ce, one[0], eps, b0)  # compile the one-region call
     t = time.perf_counter()
