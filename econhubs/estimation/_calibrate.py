@@ -103,42 +103,28 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
     input at the start point (12-metro test economy) although ``jax.jacfwd`` at the same point is
     finite; hence the host loop is the default.
     """
-    from ..spatial import solve_equilibrium
-
     names = list(start)
     targets = jnp.asarray(targets, float)
     w = jnp.ones_like(targets) if weights is None else jnp.asarray(weights, float)
-    count = [0]
-
-    def _tick():
-        count[0] += 1
-
     lower = jnp.asarray([1.0 if k == "nu" else 0.0 for k in names])  # ν > 1, θ, δ > 0
-
     u0 = jnp.log(jnp.asarray([start[k] for k in names], float) - lower)
-
-    def to_phi(u):  # φ = lower + exp(u0 + tanh(u - u0)): a valid economy within a factor e of the start
-        return lower + jnp.exp(u0 + jnp.tanh(u - u0))
-
-    def model_moments(phi):
-        eq = solve_equilibrium(*build(dict(zip(names, phi))), z0=z0, throw=False)
-        jax.debug.callback(_tick)
-        return moments(eq), eq.converged
-
-    def resid(u, _):
-        m, ok = model_moments(to_phi(u))
-        ok = ok & jnp.all(jnp.isfinite(m))
-        return jnp.where(ok, w * (m - targets), 1e3)  # a failed solve is a bad point, not a NaN
-
+    fixed = (u0, lower, targets, w, z0)
     if solver == "host-lm":
-        u, steps, result_ok, solves = _host_levenberg_marquardt(lambda u: resid(u, None), u0, max_steps)
+        value_jac = _value_jac(build, moments, tuple(names))
+        u, steps, result_ok, solves, (J, (r, m, ok)) = _host_levenberg_marquardt(
+            lambda u: value_jac(u, *fixed), u0, max_steps)
     else:
+        count = [0]
+        resid = _residual(build, moments, tuple(names), lambda: count.__setitem__(0, count[0] + 1))
         solver = optx.LevenbergMarquardt(rtol=1e-12, atol=1e-12) if solver is None else solver
-        sol = optx.least_squares(resid, solver, u0, max_steps=max_steps, throw=False)
+        sol = optx.least_squares(lambda u, _: resid(u, *fixed)[0], solver, u0, max_steps=max_steps, throw=False)
         u, steps, result_ok = sol.value, int(sol.stats["num_steps"]), bool(sol.result == optx.RESULTS.successful)
-        solves = count[0]
-    phi = to_phi(u)
-    (m, ok), jac = model_moments(phi), jax.jacfwd(lambda x: model_moments(x)[0])(phi)
+        J, (r, m, ok) = _value_jac(build, moments, tuple(names))(u, *fixed)
+        solves = count[0] + 1
+    phi = _to_phi(u, u0, lower)
+    # ∂m/∂φ from the last linearisation in u: r = W (m − m*), φ_i = lower_i + exp(u0_i + tanh(u_i − u0_i))
+    dphi_du = (phi - lower) * (1.0 - jnp.tanh(u - u0) ** 2)
+    jac = J / w[:, None] / dphi_du[None, :]
     converged = result_ok and bool(ok)
     if throw and not converged:
         raise RuntimeError(f"calibration did not converge: optimiser ok={result_ok}, final solve converged={bool(ok)}, "
@@ -147,29 +133,62 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
     return Calibration(est, np.asarray(m), np.asarray(targets), np.asarray(jac), solves, steps, converged)
 
 
-def _host_levenberg_marquardt(resid, u0, max_steps: int, tol: float = 1e-13):
-    """Levenberg–Marquardt with the loop on the host: each trial point costs one solve, which gives
-    the residual and (forward-mode, implicit) Jacobian together; failed solves are rejected steps."""
-    def value_and_resid(u):
-        r = resid(u)
-        return r, r
+def _to_phi(u, u0, lower):
+    """φ = lower + exp(u0 + tanh(u − u0)): a valid economy within a factor e of the start."""
+    return lower + jnp.exp(u0 + jnp.tanh(u - u0))
 
-    value_jac = jax.jit(jax.jacfwd(value_and_resid, has_aux=True))
+
+def _residual(build, moments, names, tick=None):
+    """u → (W (m − m*), (W (m − m*), m, converged)); a failed solve gives a large finite residual."""
+    from ..spatial import solve_equilibrium
+
+    def resid(u, u0, lower, targets, w, z0):
+        eq = solve_equilibrium(*build(dict(zip(names, _to_phi(u, u0, lower)))), z0=z0, throw=False)
+        if tick is not None:
+            jax.debug.callback(tick)
+        m = moments(eq)
+        ok = eq.converged & jnp.all(jnp.isfinite(m))
+        r = jnp.where(ok, w * (m - targets), 1e3)  # a failed solve is a bad point, not a NaN
+        return r, (r, m, ok)
+
+    return resid
+
+
+_COMPILED: dict = {}
+
+
+def _value_jac(build, moments, names):
+    """The compiled u → (∂r/∂u, (r, m, ok)) for one (build, moments, names): kept, so a second
+    calibration of the same model (a warm start, another target) does not compile again."""
+    key = (build, moments, names)
+    if key not in _COMPILED:
+        if len(_COMPILED) > 8:
+            _COMPILED.clear()
+        _COMPILED[key] = jax.jit(jax.jacfwd(_residual(build, moments, names), has_aux=True))
+    return _COMPILED[key]
+
+
+def _host_levenberg_marquardt(value_jac, u0, max_steps: int, tol: float = 1e-13):
+    """Levenberg–Marquardt with the loop on the host: each trial point costs one solve, which gives
+    the residual and (forward-mode, implicit) Jacobian together; failed solves are rejected steps.
+    Returns u, steps, converged, solves and (J, aux) at u."""
     u = jnp.asarray(u0)
-    J, r = value_jac(u)
+    J, aux = value_jac(u)
+    r = aux[0]
     solves = 1
     damping = 1e-3
     for step in range(max_steps):
         if float(jnp.max(jnp.abs(r))) < tol:
-            return u, step, True, solves
+            return u, step, True, solves, (J, aux)
         A, g = J.T @ J, J.T @ r
         d = -jnp.linalg.solve(A + damping * jnp.diag(jnp.diag(A)), g)
-        J_new, r_new = value_jac(u + d)
+        J_new, aux_new = value_jac(u + d)
         solves += 1
+        r_new = aux_new[0]
         if bool(jnp.all(jnp.isfinite(r_new))) and float(r_new @ r_new) < float(r @ r):
-            u, J, r, damping = u + d, J_new, r_new, damping / 10
+            u, J, r, aux, damping = u + d, J_new, r_new, aux_new, damping / 10
         else:
             damping *= 10
         if float(jnp.max(jnp.abs(d))) < 1e-15:
             break
-    return u, step + 1, float(jnp.max(jnp.abs(r))) < 1e-8, solves
+    return u, step + 1, float(jnp.max(jnp.abs(r))) < 1e-8, solves, (J, aux)
