@@ -49,6 +49,13 @@ class BlockJacobi(AbstractPreconditioner):
     def build(self, y, args) -> tuple[Array, Array]:
         return jax.vmap(jax.scipy.linalg.lu_factor)(self.blocks(y, args))
 
+    def placeholder(self, y, args) -> tuple[Array, Array]:
+        """Zeros shaped like :meth:`build`'s LU factors and pivots, without tracing the residual."""
+        del args
+        b = self.to_blocks(y)
+        N, m = b.shape
+        return jnp.zeros((N, m, m), b.dtype), jnp.zeros((N, m), jnp.int32)
+
     def apply(self, lu: tuple[Array, Array], v: PyTree[Array]) -> PyTree[Array]:
         return self._solve(lu, v, 0)
 

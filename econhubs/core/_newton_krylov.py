@@ -40,6 +40,12 @@ class AbstractPreconditioner(eqx.Module):
     @abc.abstractmethod
     def apply(self, state: PyTree[Array], v: PyTree[Array]) -> PyTree[Array]: ...
 
+    def placeholder(self, y: PyTree[Array], args: Any) -> PyTree[Array]:
+        """Zeros shaped like ``build(y, args)`` (the state before the first build). The default traces
+        ``build`` abstractly; a subclass that knows its shapes overrides it, saving that trace."""
+        shape = jax.eval_shape(self.build, y, args)
+        return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shape)
+
 
 class FunctionPreconditioner(AbstractPreconditioner):
     """A preconditioner from two functions: ``build(y, args) -> state``, ``apply(state, v) -> M v``.
@@ -120,8 +126,7 @@ class GMRES(AbstractLinearSolve):
             return None
         if self.precond_every is None:
             return self.preconditioner.build(cast(y, self.dtype), cast(args, self.dtype))
-        shape = jax.eval_shape(self.preconditioner.build, cast(y, self.dtype), cast(args, self.dtype))
-        return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shape)
+        return self.preconditioner.placeholder(cast(y, self.dtype), cast(args, self.dtype))
 
     def solve(self, fn, y, args, f, lin, state, step, fnorm):
         del lin

@@ -94,24 +94,39 @@ class Uncertainty:
         return float(np.std(self.draws, ddof=1)) if self.draws is not None else float("nan")
 
 
-def _outcome_fn(outcome, params, fundamentals, trade, industry_groups, z0, cnr):
+_COMPILED: dict = {}
+
+
+def _compiled(outcome, industry_groups, cnr):
+    """The compiled (value-and-gradient, bootstrap) pair of ``outcome`` for one industry grouping:
+    kept, so a second call (another τ̂, V, economy of the same shape) does not compile again."""
     from ..spatial import solve_equilibrium
 
-    def h(tau):
-        p = params_with_tau(params, industry_groups, tau, cnr)
-        eq = solve_equilibrium(p, fundamentals, trade, z0=z0, throw=False)
-        return outcome(eq), eq.converged
+    key = (outcome, tuple(industry_groups), cnr)
+    if key not in _COMPILED:
+        if len(_COMPILED) > 8:
+            _COMPILED.clear()
 
-    return h
+        def h(tau, params, fundamentals, trade, z0):
+            p = params_with_tau(params, industry_groups, tau, cnr)
+            eq = solve_equilibrium(p, fundamentals, trade, z0=z0, throw=False)
+            return outcome(eq), eq.converged
+
+        def boot(taus, *economy):
+            return jax.lax.map(jax.vmap(lambda t: h(t, *economy)), taus)
+
+        _COMPILED[key] = (eqx.filter_jit(jax.value_and_grad(h, has_aux=True)), eqx.filter_jit(boot))
+    return _COMPILED[key]
 
 
 def delta_method(outcome, tau, cov, params, fundamentals, trade, industry_groups, *, z0=None, cnr: int = 0,
                  bootstrap: int = 0, chunk: int = 50, seed: int = 0) -> Uncertainty:
     """Delta-method SE of ``outcome(eq)`` (a scalar function of an Equilibrium) at τ̂, and with
     ``bootstrap=B`` also B parametric-bootstrap draws (B a multiple of ``chunk``)."""
-    h = _outcome_fn(outcome, params, fundamentals, trade, industry_groups, z0, cnr)
+    value_and_grad, boot = _compiled(outcome, industry_groups, cnr)
+    economy = (params, fundamentals, trade, z0)
     tau, cov = jnp.asarray(tau, float), jnp.asarray(cov, float)
-    (value, ok), grad = jax.value_and_grad(h, has_aux=True)(tau)
+    (value, ok), grad = value_and_grad(tau, *economy)
     if not bool(ok):
         raise RuntimeError("the equilibrium at the estimated tau did not converge; no delta-method SE")
     se = float(jnp.sqrt(grad @ cov @ grad))
@@ -122,7 +137,7 @@ def delta_method(outcome, tau, cov, params, fundamentals, trade, industry_groups
     chol = jnp.linalg.cholesky(cov + 1e-14 * jnp.eye(cov.shape[0]))
     eps = jax.random.normal(jax.random.PRNGKey(seed), (bootstrap // chunk, chunk, tau.shape[0]))
     taus = tau + eps @ chol.T
-    vals, conv = jax.lax.map(jax.vmap(h), taus)
+    vals, conv = boot(taus, *economy)
     vals, conv = np.asarray(vals).ravel(), np.asarray(conv).ravel()
     if not conv.all():
         raise RuntimeError(f"{int((~conv).sum())} of {bootstrap} bootstrap equilibria did not converge")
