@@ -40,11 +40,14 @@ from _report import append_results, machine  # noqa: E402
 
 
 def timed(fn, *args, **kw):
+    t0 = time.perf_counter()
     fn(*args, **kw)  # warm-up / compile
     t = time.perf_counter()
     out = fn(*args, **kw)
     jax.block_until_ready(jax.tree_util.tree_leaves(out) if not isinstance(out, (int, float)) else out)
-    return out, time.perf_counter() - t
+    dt = time.perf_counter() - t
+    print(f"  {getattr(fn, '__name__', 'task')}: first call {t - t0:.1f} s, timed call {dt:.3f} s", flush=True)
+    return out, dt
 
 
 def _inst_note(inst) -> str:
