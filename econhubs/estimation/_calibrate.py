@@ -99,9 +99,10 @@ def calibrate(build: Callable, moments: Callable, targets, start: dict, *, weigh
     solver: ``"host-lm"`` (default): Levenberg–Marquardt with the loop on the host, each trial
     point one solve giving residual and implicit forward-mode Jacobian; or an optimistix
     least-squares solver (``None`` → ``optimistix.LevenbergMarquardt``). Known issue: under
-    ``optimistix.least_squares`` the implicit JVP of the equilibrium solve hit a non-finite lineax
-    input at the start point (12-metro test economy) although ``jax.jacfwd`` at the same point is
-    finite; hence the host loop is the default.
+    ``optimistix.least_squares`` the linear solve inside the equilibrium's implicit derivative
+    fails at the start point (12-metro test economy; 2026-11-25: a non-finite lineax input,
+    2026-11-26: "maximum number of solver steps reached") although ``jax.jacfwd`` of the same
+    moments there is finite; hence the host loop is the default.
     """
     names = list(start)
     targets = jnp.asarray(targets, float)
