@@ -45,6 +45,14 @@ Time to convergence (sup policy change <= 1e-8) on the convergence grids:
     (sweep count of the JAX plain time iteration) x (measured time of one mid-run sweep). Not run.
 
     python benchmarks/bench_dynamic.py [--quick | --full] [--repeats 3] [--jac fd|complex]
+        [--states 1350 10800 108000] [--variants smooth f32 gv] [--no-conv] [--no-mid] [--time-budget S]
+
+Rows are appended to RESULTS.md as they are measured (one table per grid and kind), so a run stopped by a
+time limit keeps what it measured; ``--time-budget S`` starts no new measurement after S seconds. The GPU
+check of issue 17 (>= 10x NumPy at 108,000 states, agreement <= 1e-10):
+    python benchmarks/bench_dynamic.py --states 108000 --variants smooth --repeats 1 --no-conv --time-budget 200
+(the float32-LU variant reaches other roots than float64 Newton at a few states from the initial policy, so
+its agreement column fails by construction; it is a speed reference only).
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import sys
 import time
 
 import jax
@@ -90,6 +99,9 @@ GV_MAX_POINTS = 20_000  # guess-and-verify sweeps on grids up to this size (all 
 SC_MAX_POINTS = 2_000  # solve_competitive on convergence grids up to this size (all with --full)
 N_FIRST, N_SECOND = 100, 50  # plain time iteration: sweeps before the rate estimate, sweeps it uses
 SMOOTH, GV, F32 = "smooth", "guess-and-verify", "smooth, float32 LU"
+VARIANTS = {"smooth": SMOOTH, "f32": F32, "gv": GV}  # --variants keys
+VARIANT_KEYS = tuple(VARIANTS)
+STATE_SPECS = {1350: (10, 5, 3, 3), 10800: (40, 10, 3, 3), 108000: (200, 20, 3, 3)}  # --states
 CHUNK = 512  # states per lax.map chunk of a sweep
 
 _compile_s = [0.0]
@@ -151,6 +163,7 @@ def jax_time_iteration(p, grid, variant):
 
 def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats, jac):
     """One JAX sweep and one NumPy sweep from ``pol``: times (best of repeats) and agreement."""
+    run(pol, 1, 0.0)  # warm-up (first-call allocations), untimed
     out, t_jax = best_of(lambda: run(pol, 1, 0.0), repeats)
     (new_np, steps, nfail), t_np = best_of(
         lambda: nd.sweep(
@@ -165,7 +178,11 @@ def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats,
         ),
         repeats,
     )
-    diff = float(np.max(np.abs(np.asarray(out[0]) - new_np)))
+    new_jax, old = np.asarray(out[0]), np.asarray(pol)
+    solved_np, solved_jax = np.any(new_np != old, axis=1), np.any(new_jax != old, axis=1)  # a failed state keeps y
+    both = solved_np & solved_jax
+    diff = float(np.max(np.abs(new_jax - new_np)[both])) if both.any() else 0.0  # over states both solved
+    one_only = int(np.sum(solved_np != solved_jax))
     row = dict(
         spec=spec,
         n=n,
@@ -176,7 +193,7 @@ def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats,
         t_np=t_np,
         diff=diff,
         steps=steps,
-        nfail=f"{nfail}/{int(out[3])}",
+        nfail=f"{nfail}/{int(out[3])}" + (f" ({one_only} solved by one only)" if one_only else ""),
         agree=diff <= AGREE_TOL,
         reps=repeats,
     )
@@ -194,9 +211,14 @@ def euler_error(p, grid, pol):
     return float(jnp.maximum(jnp.max(jnp.abs(bond)), jnp.max(jnp.abs(port))))
 
 
-def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
+def _conv_row(log, title, r):
+    log.row(CONV_HEAD, title + ": time to convergence", _conv_line(r), r)
+
+
+def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts, log, title, mid_rows=True):
+    """Time to convergence on one grid (see module docstring); rows go to ``log`` as they are measured.
+    Over 60 lines: measured and estimated rows share the sweep counts computed here, in run order."""
     n = gs.n_points(2)
-    rows, sweep_rows = [], []
     if n <= opts["sc_max"]:  # JAX solve_competitive (guess-and-verify, extrapolation, Newton-GMRES polish)
         _compile_s[0] = 0.0
         t0 = time.perf_counter()
@@ -204,24 +226,20 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
         jax.block_until_ready(sol.policy)
         wall = time.perf_counter() - t0
         comp = _compile_s[0]
-        rows.append(
-            dict(
-                spec=spec,
-                n=n,
-                method="JAX solve_competitive (guess-and-verify sweeps + extrapolation + Newton-GMRES polish)",
-                sweeps=str(int(sol.iterations)),
-                change=float(sol.max_change),
-                euler=float(sol.max_euler_error),
-                compile=comp,
-                wall=wall - comp,
-                kind="measured",
-            )
+        r = dict(
+            spec=spec,
+            n=n,
+            method="JAX solve_competitive (fallback guess-and-verify sweeps + extrapolation + Newton-GMRES polish)",
+            sweeps=str(int(sol.iterations)),
+            change=float(sol.max_change),
+            euler=float(sol.max_euler_error),
+            compile=comp,
+            wall=wall - comp,
+            kind="measured",
         )
-        print(
-            f"  solve_competitive: {wall - comp:.2f}s (+ compile {comp:.1f}s), sweeps {int(sol.iterations)}, "
-            f"sup change {float(sol.max_change):.1e}, max Euler error {float(sol.max_euler_error):.1e}",
-            flush=True,
-        )
+        _conv_row(log, title, r)
+    if log.over():
+        return
     run, _ = runs[SMOOTH]
     pol0 = initial_policy(p, grid)
     t0 = time.perf_counter()
@@ -229,11 +247,15 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
     t_a = time.perf_counter() - t0
     mid = {}
     for v, (rv, tc) in runs.items():
+        if not mid_rows or log.over():
+            break
         r = compare_sweep(
             f"after {int(ia)} plain sweeps", v, spec, n, rv, tc, m, pts, pa, 1 if (v == GV and n > 5_000) else reps, jac
         )
-        sweep_rows.append(r)
+        log.row(SWEEP_HEAD, title + ": sweeps", _sweep_line(r), r)
         mid[v] = r
+    if log.over():
+        return
     t0 = time.perf_counter()
     pb, ib, db, _ = run(pa, N_SECOND, TOL)
     t_b = time.perf_counter() - t0
@@ -252,68 +274,40 @@ def convergence(p, spec, gs, grid, runs, m, pts, reps, jac, opts):
         flush=True,
     )
     method = "JAX plain time iteration, smooth sweeps (no extrapolation, no polish)"
-    if n <= opts["plain_full_max"]:
+    t_comp = runs[SMOOTH][1]
+    if n <= opts["plain_full_max"] and not log.over():
         t0 = time.perf_counter()
         pc, ic, dc, _ = run(pb, opts["cap"] - done, TOL)
         t_c = time.perf_counter() - t0
         total = done + int(ic)
         ok = float(dc) <= TOL
         ee = euler_error(p, grid, pc)
-        rows.append(
-            dict(
-                spec=spec,
-                n=n,
-                method=method,
-                sweeps=f"{total}" + ("" if ok else " (cap, not converged)"),
-                change=float(dc),
-                euler=ee,
-                compile=mid[SMOOTH]["compile"],
-                wall=t_a + t_b + t_c,
-                kind=f"measured (count extrapolated from sweeps {N_FIRST}-{done} would be {n_est})",
-            )
-        )
-        print(
-            f"  plain TI to convergence: {total} sweeps, {t_a + t_b + t_c:.1f}s, sup change {float(dc):.1e}, "
-            f"max Euler error {ee:.1e} (extrapolated count was {n_est})",
-            flush=True,
-        )
+        _conv_row(log, title, dict(
+            spec=spec, n=n, method=method, sweeps=f"{total}" + ("" if ok else " (cap, not converged)"),
+            change=float(dc), euler=ee, compile=t_comp, wall=t_a + t_b + t_c,
+            kind=f"measured (count extrapolated from sweeps {N_FIRST}-{done} would be {n_est})",
+        ))
         n_sweeps, how = (
             (total, "measured") if ok else (n_est, f"extrapolated (plain run stopped at the cap {opts['cap']})")
         )
     else:
-        rows.append(
-            dict(
-                spec=spec,
-                n=n,
-                method=method,
-                sweeps=f"~{n_est}" if n_est else "n/a",
-                change=None,
-                euler=None,
-                compile=mid[SMOOTH]["compile"],
-                wall=n_est * per_sweep if n_est else float("nan"),
-                kind=f"estimated: {done} sweeps run ({t_a + t_b:.1f}s, change {float(db):.1e}); count "
-                f"extrapolated at rate {rate:.5f} x mean {per_sweep:.3f} s/sweep",
-            )
-        )
+        _conv_row(log, title, dict(
+            spec=spec, n=n, method=method, sweeps=f"~{n_est}" if n_est else "n/a", change=None, euler=None,
+            compile=t_comp, wall=n_est * per_sweep if n_est else float("nan"),
+            kind=f"estimated: {done} sweeps run ({t_a + t_b:.1f}s, change {float(db):.1e}); count "
+            f"extrapolated at rate {rate:.5f} x mean {per_sweep:.3f} s/sweep",
+        ))
         n_sweeps, how = n_est, "extrapolated"
     for v, r in mid.items():
         for lib, t in (("JAX", r["t_jax"]), ("NumPy", r["t_np"])):
             if lib == "JAX" and v == SMOOTH:
                 continue
-            rows.append(
-                dict(
-                    spec=spec,
-                    n=n,
-                    method=f"{lib} plain time iteration, {v} sweeps",
-                    compile=None,
-                    sweeps=f"~{n_sweeps}" if n_sweeps else "n/a",
-                    change=None,
-                    euler=None,
-                    wall=n_sweeps * t if n_sweeps else float("nan"),
-                    kind=f"estimated: {how} sweep count x {lib} mid-run {v} sweep {t:.3f}s (not run)",
-                )
-            )
-    return rows, sweep_rows
+            _conv_row(log, title, dict(
+                spec=spec, n=n, method=f"{lib} plain time iteration, {v} sweeps", compile=None,
+                sweeps=f"~{n_sweeps}" if n_sweeps else "n/a", change=None, euler=None,
+                wall=n_sweeps * t if n_sweeps else float("nan"),
+                kind=f"estimated: {how} sweep count x {lib} mid-run {v} sweep {t:.3f}s (not run)",
+            ))
 
 
 def _spec_str(s):
@@ -324,17 +318,111 @@ def _f(x, fmt):
     return "-" if x is None else format(x, fmt)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+SWEEP_HEAD = (
+    "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep | JAX states/s | NumPy s/sweep | "
+    "NumPy states/s | NumPy/JAX | max abs diff of new policy, NumPy vs JAX, states both solved | max Newton steps | "
+    "runs (best of) | states without a solution NumPy/JAX |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+)
+CONV_HEAD = (
+    "| states | n_b/n_k/n_z/n_R | method | sweeps | final sup change | max Euler error | compile (s) | "
+    "time to convergence (s) | measured / estimated |\n|---|---|---|---|---|---|---|---|---|\n"
+)
+
+
+def _sweep_line(r) -> str:
+    return (
+        f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | "
+        f"{r['t_jax']:.3f} | "
+        f"{r['n'] / r['t_jax']:.3g} | {r['t_np']:.3f} | {r['n'] / r['t_np']:.3g} | {r['t_np'] / r['t_jax']:.2f}x | "
+        f"{r['diff']:.1e} ({'ok' if r['agree'] else 'FAILS'}, tol {AGREE_TOL:.0e}) | {r['steps']} | {r['reps']} | "
+        f"{r['nfail']} |\n"
+    )
+
+
+def _conv_line(r) -> str:
+    return (
+        f"| {r['n']} | {_spec_str(r['spec'])} | {r['method']} | {r['sweeps']} | {_f(r['change'], '.1e')} | "
+        f"{_f(r['euler'], '.1e')} | {_f(r['compile'], '.1f')} | {r['wall']:.1f} | {r['kind']} |\n"
+    )
+
+
+class _Log:
+    """Appends to RESULTS.md as results arrive (a run killed by a time limit still leaves its rows), and
+    keeps the wall-time budget: ``over()`` is True once ``budget`` seconds have passed since the start."""
+
+    def __init__(self, budget: float | None):
+        self.t0, self.budget, self.rows, self.head = time.perf_counter(), budget, [], None
+
+    def over(self) -> bool:
+        return self.budget is not None and time.perf_counter() - self.t0 > self.budget
+
+    def table(self, head: str, title: str):
+        if self.head != head:
+            append_results(f"\n{title}\n\n" + head)
+            self.head = head
+
+    def row(self, head: str, title: str, line: str, r) -> None:
+        self.table(head, title)
+        append_results(line)
+        self.rows.append(r)
+
+
+def _intro(args, mode: str) -> str:
+    return (
+        f"\n## bench_dynamic.py{mode} — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
+        f"Dynamic model, `default_params(2)` (I = 2), `GridSpec(n_b, n_k, n_z, n_R)`: n_b x n_k x n_z^2 x n_R states. "
+        f"One sweep = per-state damped Newton (atol {NEWTON_ATOL:.0e}, <= {NEWTON_STEPS} steps, <= {BACKTRACKS} "
+        f"halvings); 'smooth' = `TimeIteration(branches='off')` (positive-part decoding), 'guess-and-verify' = "
+        f"`regimes=CE_REGIMES, select=ce_select` (slack and binding branch solved, valid one kept; the sweep of "
+        f"`solve_competitive` with a selection). JAX: `TimeIteration(..., polish_below=None, accelerate=0)`, "
+        f"vmapped, autodiff Jacobians, AOT-compiled (compile separate), device "
+        f"{jax.devices()[0].platform.upper()} ({jax.devices()[0].device_kind}). "
+        f"NumPy: same residual, Newton and selection, vectorised over states (chunks of 2048), "
+        f"{'forward-difference' if args.jac == 'fd' else 'complex-step'} Jacobians, stacked `np.linalg.solve`, "
+        f"same process. Per-sweep times: best of the runs shown. Agreement: one NumPy sweep vs one JAX sweep from "
+        f"the same policy, max abs difference of the new policy over the states both solved (a state without a "
+        f"root keeps its policy; states solved by one only are counted), tolerance {AGREE_TOL:.0e}. Time to "
+        f"convergence "
+        f"(sup policy change <= {TOL:.0e}): `solve_competitive` measured (compile = JAX trace + lowering + XLA "
+        f"compile inside the call); JAX plain time iteration measured where stated, otherwise the sweep count is "
+        f"extrapolated from the contraction rate between sweeps {N_FIRST} and {N_FIRST + N_SECOND}; NumPy (and "
+        f"guess-and-verify) plain time iteration estimated = sweep count x one measured mid-run sweep. Rows are "
+        f"appended as they are measured (command: `{' '.join(sys.argv)}`).\n"
+    )
+
+
+def _parse_args():
+    ap = argparse.ArgumentParser(description="time-iteration sweeps: JAX vs the NumPy baseline (see module docstring)")
     ap.add_argument("--quick", action="store_true", help="smallest grid only (per-sweep and convergence)")
     ap.add_argument(
         "--full",
         action="store_true",
         help="also solve_competitive on every convergence grid and guess-and-verify sweeps on every grid (long)",
     )
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per timed sweep (best of; 1 above 50,000 states)")
     ap.add_argument(
         "--jac", choices=("fd", "complex"), default="fd", help="NumPy Jacobian: forward differences or complex step"
+    )
+    ap.add_argument(
+        "--states",
+        type=int,
+        nargs="*",
+        default=None,
+        choices=sorted(STATE_SPECS),
+        help="run only these grid sizes (per-sweep rows; convergence too where the size is a convergence grid)",
+    )
+    ap.add_argument(
+        "--variants", nargs="*", default=None, choices=VARIANT_KEYS, help="sweep variants (default: all that fit)"
+    )
+    ap.add_argument("--no-conv", action="store_true", help="per-sweep rows only (no time-to-convergence rows)")
+    ap.add_argument("--no-mid", action="store_true", help="per-sweep rows from the initial policy only")
+    ap.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="S",
+        help="start no new measurement after S seconds of wall time (rows so far are already appended)",
     )
     ap.add_argument("--sweep-specs", nargs="*", default=None, help="grids n_b,n_k,n_z,n_R for per-sweep timing")
     ap.add_argument("--conv-specs", nargs="*", default=None, help="grids n_b,n_k,n_z,n_R for time to convergence")
@@ -345,21 +433,40 @@ def main() -> None:
         help="run plain time iteration to convergence up to this many states (else extrapolate)",
     )
     ap.add_argument("--plain-cap", type=int, default=3000)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def _specs(args):
     parse = lambda xs: [tuple(int(v) for v in x.split(",")) for x in xs]  # noqa: E731
     sweep_specs = (
         parse(args.sweep_specs) if args.sweep_specs is not None else SWEEP_SPECS[:1] if args.quick else SWEEP_SPECS
     )
     conv_specs = parse(args.conv_specs) if args.conv_specs is not None else CONV_SPECS[:1] if args.quick else CONV_SPECS
+    if args.states is not None:
+        sweep_specs = [STATE_SPECS[n] for n in args.states]
+        conv_specs = [s for s in conv_specs if s in sweep_specs]
+    if args.no_conv:
+        conv_specs = []
+    return sweep_specs, conv_specs
+
+
+def main() -> None:
+    """Over 60 lines: the run order (grids, variants, per-sweep rows, convergence rows, budget checks) reads in one
+    place."""
+    args = _parse_args()
+    sweep_specs, conv_specs = _specs(args)
     specs = sorted(set(sweep_specs) | set(conv_specs), key=lambda s: GridSpec(*s).n_points(2))
     gv_max = math.inf if args.full else GV_MAX_POINTS
     opts = dict(
         sc_max=math.inf if args.full else SC_MAX_POINTS, plain_full_max=args.plain_full_max_points, cap=args.plain_cap
     )
     p = default_params(2)
-    t_start = time.perf_counter()
-    sweep_rows, conv_rows = [], []
+    log = _Log(args.time_budget)
+    mode = " (quick)" if args.quick else " (full)" if args.full else ""
+    append_results(_intro(args, mode))
     for spec in specs:
+        if log.over():
+            break
         gs = GridSpec(*spec, order_k=1)  # multilinear, as the NumPy baseline
         n = gs.n_points(2)
         grid = make_grid(p, gs)
@@ -367,74 +474,30 @@ def main() -> None:
         pts = nd.grid_points(m)
         bj, kj, ej = grid_points(grid)
         assert all(np.array_equal(np.asarray(a), b_) for a, b_ in zip((bj, kj, ej), pts)), "grid_points order differs"
-        print(f"grid n_b/n_k/n_z/n_R = {_spec_str(spec)}: {n} states, {m.n_e} exogenous states", flush=True)
-        variants = [SMOOTH, F32] + ([GV] if HAVE_REGIMES and n <= gv_max else [])
+        title = f"### {n} states (n_b/n_k/n_z/n_R = {_spec_str(spec)}, {m.n_e} exogenous states)"
+        print(title, flush=True)
+        wanted = [VARIANTS[v] for v in (args.variants or VARIANT_KEYS)]
+        variants = [v for v in wanted if v != GV or (HAVE_REGIMES and n <= gv_max)]
         runs = {}
         for v in variants:
+            if log.over():
+                break
             runs[v] = jax_time_iteration(p, grid, v)
             print(f"  JAX time-iteration compile ({v}): {runs[v][1]:.1f}s", flush=True)
         pol0 = initial_policy(p, grid)
-        for v in variants:
+        for v in runs:
+            if log.over():
+                break
             reps = 1 if n > 50_000 or (v == GV and n > 5_000) else args.repeats
-            sweep_rows.append(compare_sweep("initial policy", v, spec, n, *runs[v], m, pts, pol0, reps, args.jac))
-        if spec in conv_specs:
+            r = compare_sweep("initial policy", v, spec, n, *runs[v], m, pts, pol0, reps, args.jac)
+            log.row(SWEEP_HEAD, title + ": sweeps", _sweep_line(r), r)
+        if spec in conv_specs and SMOOTH in runs and not log.over():
             reps = 1 if n > 50_000 else args.repeats
-            rows, srows = convergence(p, spec, gs, grid, runs, m, pts, reps, args.jac, opts)
-            conv_rows += rows
-            sweep_rows += srows
-    total = time.perf_counter() - t_start
-
-    head1 = (
-        "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep | JAX states/s | NumPy s/sweep | "
-        "NumPy states/s | NumPy/JAX | max abs diff of new policy, NumPy vs JAX | max Newton steps | runs (best of) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-    )
-    body1 = "".join(
-        f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | "
-        f"{r['t_jax']:.3f} | "
-        f"{r['n'] / r['t_jax']:.3g} | {r['t_np']:.3f} | {r['n'] / r['t_np']:.3g} | {r['t_np'] / r['t_jax']:.2f}x | "
-        f"{r['diff']:.1e} ({'ok' if r['agree'] else 'FAILS'}, tol {AGREE_TOL:.0e}) | {r['steps']} | {r['reps']} |\n"
-        for r in sweep_rows
-    )
-    head2 = (
-        "| states | n_b/n_k/n_z/n_R | method | sweeps | final sup change | max Euler error | compile (s) | "
-        "time to convergence (s) | measured / estimated |\n|---|---|---|---|---|---|---|---|---|\n"
-    )
-    body2 = "".join(
-        f"| {r['n']} | {_spec_str(r['spec'])} | {r['method']} | {r['sweeps']} | {_f(r['change'], '.1e')} | "
-        f"{_f(r['euler'], '.1e')} | {_f(r['compile'], '.1f')} | {r['wall']:.1f} | {r['kind']} |\n"
-        for r in conv_rows
-    )
-    skipped = (
-        []
-        if args.full
-        else [f"{GridSpec(*s).n_points(2)}" for s in conv_specs if GridSpec(*s).n_points(2) > SC_MAX_POINTS]
-    )
-    mode = " (quick)" if args.quick else " (full)" if args.full else ""
-    text = (
-        f"\n## bench_dynamic.py{mode} — {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}\n\n"
-        f"Dynamic model, `default_params(2)` (I = 2), `GridSpec(n_b, n_k, n_z, n_R)`: n_b x n_k x n_z^2 x n_R states. "
-        f"One sweep = per-state damped Newton (atol {NEWTON_ATOL:.0e}, <= {NEWTON_STEPS} steps, <= {BACKTRACKS} "
-        f"halvings); 'smooth' = `time_iteration(..., regimes=None)` (positive-part decoding), 'guess-and-verify' = "
-        f"`regimes=CE_REGIMES, select=ce_select` (slack and binding branch solved, valid one kept; the sweep of "
-        f"`solve_competitive`). JAX: `time_iteration(ce_residual, ..., polish_below=None, accelerate=0)`, vmapped, "
-        f"autodiff Jacobians, AOT-compiled (compile separate), device {jax.devices()[0].platform.upper()}. "
-        f"NumPy: same residual, Newton and selection, vectorised over states (chunks of 2048), "
-        f"{'forward-difference' if args.jac == 'fd' else 'complex-step'} Jacobians, stacked `np.linalg.solve`, "
-        f"same process. All per-sweep times measured (best of the runs shown). Agreement: one NumPy sweep vs one "
-        f"JAX sweep from the same policy, max abs difference of the new policy, tolerance {AGREE_TOL:.0e}. "
-        f"Whole run {total:.0f} s.\n\n"
-        + head1
-        + body1
-        + f"\nTime to convergence (sup policy change <= {TOL:.0e}). `solve_competitive`: measured, compile = JAX "
-        f"trace + lowering + XLA compile time inside the call"
-        + (f" (not run on {', '.join(skipped)} states in this mode: `--full`)" if skipped else "")
-        + f". JAX plain time iteration: measured where stated, otherwise sweep count extrapolated from the "
-        f"contraction rate between sweeps {N_FIRST} and {N_FIRST + N_SECOND}. NumPy (and guess-and-verify) plain "
-        f"time iteration: estimated = sweep count x measured time of one mid-run sweep, not run.\n\n" + head2 + body2
-    )
-    append_results(text)
-    if not all(r["agree"] for r in sweep_rows):
+            convergence(p, spec, gs, grid, runs, m, pts, reps, args.jac, opts, log, title, not args.no_mid)
+    if log.over():
+        append_results(f"\nStopped by --time-budget {args.time_budget:g} s: rows above are all that ran.\n")
+    append_results(f"\nWhole run {time.perf_counter() - log.t0:.0f} s.\n")
+    if not all(r.get("agree", True) for r in log.rows):
         raise SystemExit(f"NumPy and JAX sweeps differ by more than {AGREE_TOL:.0e} (see table)")
 
 

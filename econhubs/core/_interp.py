@@ -81,17 +81,56 @@ def _stencil_size(n: int, order: int) -> int:
     return 1 if n == 1 else (2 if order == 1 else 4)
 
 
+def _kinked_line(g, i, x, v, kink: int):
+    """Interpolation along one axis of a function with a kink where component ``kink`` (last axis of ``v``)
+    changes sign. v: (4, ..., n) values on nodes i-1, i, i+1, i+2 (ghost nodes at the edges).
+
+    In a cell whose end nodes have the same sign of v[..., kink]: linear between them. In a cell whose ends
+    differ in sign, the kink's position t* in the cell is where the lines through each side's own two nodes
+    (i-1, i and i+1, i+2) cross zero (their mean; one side's if the other's outer node has the other sign or
+    its zero is outside the cell; the linear interpolant's zero if neither), the kink value m is the mean of
+    the two lines at t* (m = 0 for the kink component), and the interpolant is linear from v_i to m on
+    [0, t*] and from m to v_{i+1} on [t*, 1]: continuous, equal to the node values, and O(h^2) accurate
+    across the kink where linear interpolation is O(h)."""
+    gp = _pad_grid(g)  # gp[j + 1] = g[j]
+    g0, g1 = gp[i + 1], gp[i + 2]
+    vm, v0, v1, v2 = v[0], v[1], v[2], v[3]
+    t = (x - g0) / (g1 - g0)
+    lin = (1.0 - t) * v0 + t * v1
+    sm, s0, s1, s2 = (u[..., kink:kink + 1] for u in (vm, v0, v1, v2))
+    tiny = jnp.finfo(v.dtype).tiny
+    t_lin = s0 / jnp.where(s0 == s1, 1.0, s0 - s1)
+
+    def zero(num, den, same):  # zero crossing of one side's line, valid if that side is smooth and it is inside
+        tz = num / jnp.where(jnp.abs(den) > tiny, den, 1.0)
+        return tz, same & (jnp.abs(den) > tiny) & (tz > 0.0) & (tz < 1.0)
+
+    tl, ok_l = zero(-s0, s0 - sm, (sm >= 0) == (s0 >= 0))
+    tr, ok_r = zero(s2 - 2.0 * s1, s2 - s1, (s2 >= 0) == (s1 >= 0))  # s1 + (s2 - s1)(t - 1) = 0
+    ts = jnp.where(ok_l & ok_r, 0.5 * (tl + tr), jnp.where(ok_l, tl, jnp.where(ok_r, tr, t_lin)))
+    ts = jnp.clip(ts, 1e-3, 1.0 - 1e-3)
+    left, right = v0 + (v0 - vm) * ts, v1 + (v2 - v1) * (ts - 1.0)
+    one = jnp.where(ok_l, left, jnp.where(ok_r, right, (1.0 - ts) * v0 + ts * v1))
+    m = jnp.where(ok_l & ok_r, 0.5 * (left + right), one)
+    m = m.at[..., kink].set(0.0)
+    kinked = jnp.where(t <= ts, v0 + (m - v0) * (t / ts), m + (v1 - m) * ((t - ts) / (1.0 - ts)))
+    return jnp.where((s0 >= 0) == (s1 >= 0), lin, kinked)
+
+
 class CellTable(eqx.Module):
     """Values on a tensor grid rearranged into per-cell stencil blocks (see module docstring).
 
     table: (n_cells, n_stencil, *rest) with cells and stencil nodes in C order over dimensions.
-    Call it at a point x (d,) to get the interpolant (*rest).
+    Call it at a point x (d,) to get the interpolant (*rest). ``kink``: None, or the index (last value
+    axis) of the component whose sign change marks a kink along the first dimension (see
+    :func:`_kinked_line`; the first dimension then carries a 4-node stencil).
     """
 
     grids: tuple
     table: Float[Array, "cells stencil ..."]
     order: tuple[int, ...] = eqx.field(static=True)
     extrapolate: tuple[bool, ...] = eqx.field(static=True)
+    kink: int | None = eqx.field(static=True, default=None)
 
     def __call__(self, x: Float[Array, " d"]) -> Float[Array, "..."]:
         d = len(self.grids)
@@ -99,10 +138,20 @@ class CellTable(eqx.Module):
             raise ValueError(f"interp: point has shape {jnp.shape(x)}, expected ({d},)")
         cell, w = jnp.array(0), jnp.ones((1,), x.dtype)
         for j, g in enumerate(self.grids):
+            if j == 0 and self.kink is not None:
+                i0, _ = _cell(g, x[0], self.extrapolate[0])
+                cell = i0
+                continue
             i, wj = _axis_weights(g, x[j], self.extrapolate[j], self.order[j])
             cell = cell * max(g.shape[0] - 1, 1) + i
             w = (w[:, None] * wj[None, :]).reshape(-1)
-        return jnp.tensordot(w, self.table[cell], axes=1)
+        if self.kink is None:
+            return jnp.tensordot(w, self.table[cell], axes=1)
+        block = self.table[cell]
+        lines = jnp.tensordot(w, block.reshape((4, -1) + block.shape[1:]), axes=((0,), (1,)))  # (4, *rest)
+        g0 = self.grids[0]
+        x0 = x[0] if self.extrapolate[0] else jnp.clip(x[0], g0[0], g0[-1])
+        return _kinked_line(g0, i0, x0, lines, self.kink)
 
 
 def cell_table(
@@ -110,13 +159,24 @@ def cell_table(
     values: Float[Array, "..."],
     order: int | Sequence[int] = 1,
     extrapolate: bool | Sequence[bool] = True,
+    kink: int | None = None,
 ) -> CellTable:
-    """Build the :class:`CellTable` of ``values`` (shape (n_1, ..., n_d, *rest)) once."""
+    """Build the :class:`CellTable` of ``values`` (shape (n_1, ..., n_d, *rest)) once.
+
+    kink: None, or the index along the last value axis of the component whose sign change marks a kink
+    of every component along the first dimension (piecewise-linear pieces extrapolated from each side,
+    :func:`_kinked_line`; the first dimension's ``order`` is then ignored)."""
     d = len(grids)
     shape = tuple(g.shape[0] for g in grids)
     if tuple(values.shape[:d]) != shape:
         raise ValueError(f"interp: values have leading shape {values.shape[:d]}, grids {shape}")
     orders = _orders(order, d)
+    if kink is not None:
+        if shape[0] < 3 or values.ndim == d:
+            raise ValueError("interp: kink needs at least 3 points in the first dimension and a value axis")
+        if not -values.shape[-1] <= kink < values.shape[-1]:
+            raise ValueError(f"interp: kink component {kink} outside the last value axis ({values.shape[-1]})")
+        orders = (3,) + orders[1:]  # the first dimension carries the 4-node stencil
     arr = values
     for j, (n, o) in enumerate(zip(shape, orders)):
         if n == 1:
@@ -136,7 +196,7 @@ def cell_table(
     n_cells = math.prod(max(n - 1, 1) for n in shape)
     n_sten = math.prod(_stencil_size(n, o) for n, o in zip(shape, orders))
     table = arr.reshape((n_cells, n_sten) + values.shape[d:])
-    return CellTable(grids=tuple(grids), table=table, order=orders, extrapolate=_flags(extrapolate, d))
+    return CellTable(grids=tuple(grids), table=table, order=orders, extrapolate=_flags(extrapolate, d), kink=kink)
 
 
 def interp_weights(

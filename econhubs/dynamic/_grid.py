@@ -10,7 +10,10 @@ deterministic steady-state price with a binding constraint (b_min = -b_lo_mult C
 borrowing limit at q_ss is inside the grid, so the constraint can bind on it; k_1 on [k_lo, k_hi] K_bar (for
 I = 3 both k_1, k_2 on [k_lo, k_hi] K_bar with 2 k_hi < 1 so k_3 > 0).
 Interpolation of next period's policies (``core.interp``): linear in b (``order_b``; the policies have a
-kink where the constraint starts to bind) and cubic Hermite in k (``order_k``; smooth).
+kink where the constraint starts to bind) and cubic Hermite in k (``order_k``; smooth). ``kink_b``: in the
+b cell where the sign of s (slack >= 0, multiplier < 0) changes between the nodes, each smooth piece is
+extrapolated linearly from its own side and the pieces are joined where s = 0 (``core.cell_table(kink=0)``):
+O(h_b^2) instead of O(h_b) in the cell that holds the constraint's kink.
 Sunspot (``sunspot`` = pi): an i.i.d. two-state coordination variable appended to the exogenous chain
 (fastest); in its second state agents coordinate on the constrained equilibrium where both exist.
 All arrays are built with jax.numpy from the parameters, so a grid can be built per region
@@ -44,6 +47,7 @@ class GridSpec(eqx.Module):
     order_b: int = eqx.field(static=True, default=1)
     order_k: int = eqx.field(static=True, default=3)
     sunspot: float | None = eqx.field(static=True, default=None)
+    kink_b: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         for name in ("n_b", "n_k", "n_z", "n_R"):
@@ -65,6 +69,8 @@ class GridSpec(eqx.Module):
             raise ValueError("order_k: cubic interpolation needs n_k >= 3 (or order_k=1)")
         if self.order_b == 3 and self.n_b < 3:
             raise ValueError("order_b: cubic interpolation needs n_b >= 3 (or order_b=1)")
+        if self.kink_b and self.n_b < 3:
+            raise ValueError("kink_b: kink-aware interpolation in b needs n_b >= 3")
         if self.sunspot is not None and not 0.0 <= self.sunspot <= 1.0:
             raise ValueError(f"sunspot: a probability in [0, 1], got {self.sunspot!r}")
 
@@ -89,12 +95,17 @@ class TradeoffGrid(eqx.Module):
     sunspot: Bool[Array, " ne"]
     order: tuple[int, ...] = eqx.field(static=True, default=(1,))
     has_sunspot: bool = eqx.field(static=True, default=False)
+    kink: int | None = eqx.field(static=True, default=None)
 
-    def policy_table(self, pol: Float[Array, "N n"]) -> CellTable:
+    def policy_table(self, pol: Float[Array, "N n"], kink: bool = False) -> CellTable:
         """Policies in ``grid_points`` order -> interpolation table over the endogenous states, evaluated
-        at (b', k') it returns (n_e, n_pol): next period's policies in every exogenous state."""
+        at (b', k') it returns (n_e, n_pol): next period's policies in every exogenous state.
+        kink=True (for the equilibrium policies y = (s, k', q), whose first component s changes sign where
+        the collateral constraint starts to bind): kink-aware in b where the grid has ``kink_b``
+        (``core.cell_table(..., kink=0)``); other tables (values, weights) interpolate as ``order`` says."""
         n_e = self.R.shape[0]
-        return cell_table(self.endog_grids, pol.reshape(self.endog_shape + (n_e, pol.shape[-1])), self.order)
+        vals = pol.reshape(self.endog_shape + (n_e, pol.shape[-1]))
+        return cell_table(self.endog_grids, vals, self.order, kink=self.kink if kink else None)
 
     @property
     def endog_grids(self) -> tuple:
@@ -146,7 +157,7 @@ def make_grid(p: TradeoffParams, spec: GridSpec = GridSpec(), b_bounds=None) -> 
     k = jnp.stack([k1] * (I - 1)) if I > 1 else jnp.zeros((0, spec.n_k))
     order = (spec.order_b,) + (spec.order_k,) * (I - 1)
     return TradeoffGrid(b=b, k=k, u=jnp.stack(us), logR=lr, zbar=zbar, R=R, P=P, sunspot=sunspot, order=order,
-                        has_sunspot=spec.sunspot is not None)
+                        has_sunspot=spec.sunspot is not None, kink=0 if spec.kink_b else None)
 
 
 def grid_points(grid: TradeoffGrid):

@@ -29,7 +29,7 @@ from ._solution import CESolution
 
 def _table(sol: CESolution):
     """The solution's interpolation table over the endogenous states (the one the solver used)."""
-    return sol.grid.policy_table(sol.flat_policy())
+    return sol.grid.policy_table(sol.flat_policy(), kink=True)
 
 
 def policy_at(sol: CESolution, b, k_free, e, table=None):
@@ -102,7 +102,7 @@ def simulate(
         return out
 
     def run(b0, k0, e0, keys, pol):
-        table = g.policy_table(pol)
+        table = g.policy_table(pol, kink=True)
         return _chunked(lambda *xs: one(*xs, table), (b0, k0, e0, keys), chunk)
 
     return jax.jit(run)(b0, k0, e0, keys, sol.flat_policy())
@@ -145,7 +145,7 @@ def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
         return out
 
     def run(b0, k0, x0, eps, pol):
-        table = cell_table(grids, pol, order, ext)
+        table = cell_table(grids, pol, order, ext, kink=g.kink)
         return jax.vmap(lambda *xs: one(*xs, table))(b0, k0, x0, eps)
 
     x0 = jnp.concatenate([u0, logR0[:, None]], axis=1)

@@ -72,7 +72,7 @@ def _branches(ti, residual, y0, point, params, grid, table):
 def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
     """One sweep of :class:`TimeIteration` ``ti`` from the policies ``pol`` (N, n_pol)."""
     pts = grid_points(grid)
-    table = grid.policy_table(pol)
+    table = grid.policy_table(pol, kink=True)
     n = pol.shape[0]
     if ti.branches == "all":
         new, ok, mult = map_states(
@@ -127,11 +127,11 @@ def polish(residual: Callable, pol, params, grid: TradeoffGrid, newton: Newton, 
     pts = grid_points(grid)
 
     def G(Y, args):
-        table = grid.policy_table(Y)
+        table = grid.policy_table(Y, kink=True)
         return jax.vmap(lambda y, pt: residual(y, pt, params, grid, table)[0])(Y, pts), None
 
     def blocks(Y, args):
-        table = grid.policy_table(Y)
+        table = grid.policy_table(Y, kink=True)
 
         def own(y, pt):
             return jax.jacfwd(lambda yy: residual(yy, pt, params, grid, table)[0])(y)

@@ -190,5 +190,5 @@ def time_iteration(residual: Callable, pol0, params, grid: TradeoffGrid, **setti
 def evaluate_on_grid(fn: Callable, pol, params, grid: TradeoffGrid):
     """vmap fn(y, point, params, grid, pol_next) over all grid states with pol_next = the table of pol."""
     pts = grid_points(grid)
-    table = grid.policy_table(pol)
+    table = grid.policy_table(pol, kink=True)
     return jax.vmap(lambda y, pt: fn(y, pt, params, grid, table))(pol, pts)

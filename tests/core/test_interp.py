@@ -69,3 +69,46 @@ def test_cubic_matches_scipy_hermite_and_is_exact_on_quadratics():
     np.testing.assert_allclose(
         float(tab(outside)[0]), fk[1] + (fk[1] - fk[0]) * (1.5 - gk[-1]) / (gk[-1] - gk[-2]), atol=1e-12
     )
+
+
+def _kinked(b, k, a):
+    """s changes sign at b = a, slopes 2 / 0.5 on either side; q kinked there (both linear in k)."""
+    d = b - a
+    s = np.where(d > 0, 2.0 * d, 0.5 * d) * (1 + 0.5 * k)
+    q = np.where(d > 0, 1 + d + d**2, 1 + 3 * d - 2 * d**2) + k
+    return np.stack([s, q], axis=-1)
+
+
+def test_kinked_interpolation_second_order_across_the_kink():
+    """kink=0: in the b cell where the sign of component 0 changes, each smooth piece is extrapolated from its
+    own side (closed-form piecewise function, kink at 0.4 of a cell): the max error near the kink falls as h^2
+    (x 4 per halving) where linear interpolation's falls as h (x 2); equal to linear interpolation in cells
+    without a sign change; finite gradient. Both grids have 33 nodes (one compile): [0, 1] and [0, 1/2]."""
+    from econhubs.core import cell_table
+
+    rng = np.random.default_rng(2)
+    gk = jnp.linspace(0.0, 1.0, 4)
+
+    @jax.jit
+    def both(gb, V, pts):
+        lin, kink = cell_table((gb, gk), V, order=(1, 3)), cell_table((gb, gk), V, order=(1, 3), kink=0)
+        grad = jax.vmap(jax.jacfwd(kink))(pts)
+        return jax.vmap(lin)(pts), jax.vmap(kink)(pts), jnp.all(jnp.isfinite(grad))
+
+    errs = {}
+    for top in (1.0, 0.5):
+        gb = np.linspace(0.0, top, 33)
+        h = gb[1]
+        a = (round(0.37 * top / h) + 0.4) * h  # the kink at the same place in its cell on both grids
+        B, K = np.meshgrid(gb, np.asarray(gk), indexing="ij")
+        near = a + np.linspace(-1.4, 1.4, 201) * h  # the kink's cell and its neighbours
+        far = np.concatenate([rng.uniform(0.0, a - 2.5 * h, 50), rng.uniform(a + 2.5 * h, top, 50)])
+        b, k = np.concatenate([near, far]), rng.uniform(0.0, 1.0, 301)
+        out_l, out_k, finite = both(jnp.array(gb), jnp.array(_kinked(B, K, a)), jnp.array(np.column_stack([b, k])))
+        out_l, out_k, ref = np.asarray(out_l), np.asarray(out_k), _kinked(b, k, a)
+        errs[top] = (np.max(np.abs(out_l - ref)[:201]), np.max(np.abs(out_k - ref)[:201]))
+        np.testing.assert_allclose(out_k[201:], out_l[201:], atol=1e-13)
+        assert bool(finite)
+    (l1, k1), (l2, k2) = errs[1.0], errs[0.5]
+    assert 1.7 < l1 / l2 < 2.5 and k1 / k2 > 3.5, errs
+    assert k2 < l2 / 10, errs
