@@ -48,7 +48,9 @@ def _planner_fn(y, pt, p, grid, table, extra, regime):
 
 
 def _ce_fn(y, pt, p, grid, table, extra, regime):
-    """``ce_residual`` with a traced regime code (see ``decode_regime``)."""
+    """``ce_residual`` with a regime code (static int or traced, see ``decode_regime``)."""
+    if isinstance(regime, int):
+        return ce_residual(y, pt, p, grid, table, REGIMES[regime])
     outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES]
     return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
 
