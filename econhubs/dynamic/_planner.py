@@ -30,16 +30,18 @@ from ._time_iteration import grid_points
 class PlannerSolution(CESolution):
     """A :class:`CESolution` of the planner: ``policy`` holds the CE layout (s, k_free', q), so
     ``simulate``, ``impulse_response`` and the welfare code read it like a CE; ``envelope`` holds
-    W = dV/d(b, k_1..k_{I-1}) on the grid; ``max_euler_error`` is the max |generalised Euler
-    residual| on the grid (first-order and envelope conditions divided by u'(c), implementability by q_ss);
+    W = dV/d(b, k_1..k_{I-1}) on the grid (``pecuniary``: its part W^Q = eta dg/ds, the iterated unknown);
+    ``max_euler_error`` is the max |generalised Euler residual| on the grid (first-order and envelope
+    conditions divided by u'(c), implementability by q_ss);
     ``ce`` is the competitive equilibrium on the same grid that the planner started from."""
 
     envelope: jax.Array | None = None
+    pecuniary: jax.Array | None = None
     ce: CESolution | None = None
 
     def planner_policy(self):
-        """(N, 2I + 1) solver vectors in ``grid_points`` order (CE layout followed by W)."""
-        pol = jnp.concatenate([self.policy, self.envelope], axis=-1)
+        """(N, 2I + 1) solver vectors in ``grid_points`` order (CE layout followed by W^Q)."""
+        pol = jnp.concatenate([self.policy, self.pecuniary], axis=-1)
         return pol.reshape((-1, pol.shape[-1]))
 
 
@@ -68,10 +70,18 @@ def solve_ce_start(p: TradeoffParams, grid, *, tol=1e-9, max_iter=3000, verbose=
 
 @jax.jit
 def _start(p, grid, ce_pol):
-    """CE policy (N, I+1) plus the envelope derivatives W at the CE allocation."""
-    table = grid.policy_table(ce_pol)
-    W = jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table))(ce_pol, grid_points(grid))
-    return jnp.concatenate([ce_pol, W], axis=-1)
+    """CE policy (N, I+1) plus the pecuniary part W^Q of the envelope at the CE allocation."""
+    I = p.phi.shape[-1]
+    table = grid.policy_table(jnp.concatenate([ce_pol, jnp.zeros(ce_pol.shape[:1] + (I,))], axis=-1))
+    WQ, _ = jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table))(ce_pol, grid_points(grid))
+    return jnp.concatenate([ce_pol, WQ], axis=-1)
+
+
+@jax.jit
+def _envelope(p, grid, pol):
+    """W = dV/d(b, k_free) (N, I) on the grid at the planner's policies (N, 2I + 1)."""
+    table = grid.policy_table(pol)
+    return jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table)[1])(pol, grid_points(grid))
 
 
 @jax.jit
@@ -103,7 +113,8 @@ def _finish(p, spec, grid, pol, it, diff, nfail, ce=None):
     )
     if pol.shape[-1] == I + 1:
         return CESolution(**fields)
-    return PlannerSolution(**fields, envelope=pol[:, I + 1:].reshape(full + (I,)), ce=ce)
+    return PlannerSolution(**fields, envelope=_envelope(p, grid, pol).reshape(full + (I,)),
+                           pecuniary=pol[:, I + 1:].reshape(full + (I,)), ce=ce)
 
 
 def solve_planner(
