@@ -82,12 +82,15 @@ def main(argv=None):
     ap.add_argument("--nb", type=int, default=10)
     ap.add_argument("--nk", type=int, default=6)
     ap.add_argument("--nz", type=int, default=3, help="TFP nodes per industry, odd (default: 3)")
+    ap.add_argument("--order-b", type=int, default=1, choices=(1, 3),
+                    help="interpolation in b, 1 linear or 3 cubic Hermite (C^1: the planner's FOCs carry the slope of "
+                    "the interpolated policies, which is discontinuous at the nodes when linear) (default: 1)")
     ap.add_argument("--loop-regions", type=int, default=20)
     ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
     ap.add_argument("--planner-max-iter", type=int, default=500, help="planner sweeps at most (default: 500)")
     a = ap.parse_args(argv)
     base = ExperimentSpec().grid
-    grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
+    grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi, order_b=a.order_b)
     spec = ExperimentSpec(grid=grid)
     regions = synthetic_regions(a.n_regions)
     t0 = time.perf_counter()
@@ -110,7 +113,8 @@ def main(argv=None):
     text = (
         f"\n## bench_experiment.py — {stamp} — {machine()}\n\n"
         f"Trade-off experiment, {len(regions)} SYNTHETIC regions, I = 2, grid {grid.n_points(2)} states "
-        f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}), 70 years. Solve times include compilation.\n\n"
+        f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}, order in b {a.order_b}), 70 years. "
+        "Solve times include compilation.\n\n"
         "| regions | states | solves (s) | simulate CE, vmapped (s) | per-region loop, scaled (s) | ratio loop/vmapped "
         "| rest of run_experiment (s) | solve + run total (s) | results |\n|---|---|---|---|---|---|---|---|---|\n"
         f"| {len(regions)} | {grid.n_points(2)} | {t_solve:.1f} ({solves}) | {t_vec:.3f} | {t_loop:.2f} "
