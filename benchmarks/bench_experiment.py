@@ -10,7 +10,7 @@
     python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
     python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
     python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (welfare gains)
-    python benchmarks/bench_experiment.py --planner --planner-max-iter 300  # bounded planner sweeps (GPU run)
+    python benchmarks/bench_experiment.py --planner --order-b 3 --planner-seconds 120  # bounded planner (GPU run)
 
 The planner is solved with throw=False: the row records its sweeps, sup change, failed states and max
 generalised-Euler residual, and welfare gains only when it converged (an unconverged planner gives none).
@@ -61,11 +61,12 @@ def simulation_rows(ce, regions, b0, n_loop: int):
     return t_vec, t_loop, diff
 
 
-def planner_row(ce, spec, max_iter: int, sec: dict):
+def planner_row(ce, spec, max_iter: int, sec: dict, max_seconds=None):
     """(planner or None, note): the I = 2 planner from the CE (throw=False); None unless it converged."""
     t = time.perf_counter()
     try:
-        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=max_iter, throw=False)
+        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=max_iter, throw=False,
+                           max_seconds=max_seconds)
     except ConvergenceError as err:  # non-finite policies
         sec["solve planner"] = time.perf_counter() - t
         return None, f"planner failed: {err}"
@@ -88,6 +89,8 @@ def main(argv=None):
     ap.add_argument("--loop-regions", type=int, default=20)
     ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
     ap.add_argument("--planner-max-iter", type=int, default=500, help="planner sweeps at most (default: 500)")
+    ap.add_argument("--planner-seconds", type=float, default=None,
+                    help="stop the planner's sweeps after this wall time, compile included (default: no limit)")
     a = ap.parse_args(argv)
     base = ExperimentSpec().grid
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi, order_b=a.order_b)
@@ -97,7 +100,7 @@ def main(argv=None):
     ce, free, _, sec = solve_economies(spec)
     sp, sp_note = None, "planner not solved (no --planner)"
     if a.planner:
-        sp, sp_note = planner_row(ce, spec, a.planner_max_iter, sec)
+        sp, sp_note = planner_row(ce, spec, a.planner_max_iter, sec, a.planner_seconds)
         print(sp_note, flush=True)
     t_solve = time.perf_counter() - t0
     b0 = ergodic_bond(ce, jax.random.PRNGKey(spec.seed + 1))

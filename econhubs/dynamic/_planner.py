@@ -128,6 +128,7 @@ def solve_planner(
     newton: StateNewton = StateNewton(),
     verbose: bool = False,
     throw: bool = True,
+    max_seconds: float | None = None,
 ) -> PlannerSolution:
     """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
 
@@ -135,7 +136,8 @@ def solve_planner(
     ``ce_residual``: residual-for-residual the CE of ``solve_competitive``); kept as ``.ce`` of the result.
     tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if the change
     is above ``tol``, a policy is not finite, or a per-state solve failed in the last sweep (else warn;
-    non-finite policies always raise).
+    non-finite policies always raise). max_seconds: stop the planner's sweeps after this wall time (checked
+    between chunks of 25 sweeps; the result is then unconverged and says so).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
@@ -156,7 +158,8 @@ def solve_planner(
                                    f"CE start did not converge: sup change {d:.3e}, failed states {nf}")
         ce = _finish(params, spec, grid, ce_pol, it, d, nf)
     pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
-                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose)
+                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose,
+                                   max_seconds=max_seconds)
     sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)
     finite = bool(np.all(np.isfinite(np.asarray(pol))))
     if not finite or diff > tol or nfail > 0:

@@ -24,6 +24,7 @@ limit whenever one branch could not converge (the wrong branch of a state never 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import equinox as eqx
@@ -197,12 +198,14 @@ def _chunk(residual, newton, select, carry, params, grid, extra, n_sweeps: int, 
 
 
 def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=StateNewton(),
-            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, accelerate=10, verbose=False):
+            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, accelerate=10, verbose=False,
+            max_seconds: float | None = None):
     """Sweeps in jitted chunks of ``chunk`` until sup change <= tol with no failed state, ``max_iter``
-    sweeps, or a non-finite change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
+    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
+    change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
     Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
     carry = (pol0, jnp.zeros_like(pol0), jnp.array(0.0), jnp.array(0))
-    it = 0
+    it, t0 = 0, time.perf_counter()
     while True:
         out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)
         carry, diff, nfail = out[:4], out[4], out[5]
@@ -210,5 +213,6 @@ def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=Sta
         d, nf = float(diff), int(nfail)
         if verbose:
             print(f"  planner time iteration {it:6d}: sup|policy change| = {d:.3e}, failed solves = {nf}", flush=True)
-        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d):
+        late = max_seconds is not None and time.perf_counter() - t0 > max_seconds
+        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late:
             return carry[0], it, d, nf
