@@ -62,7 +62,8 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.slow  # a subprocess (JAX start-up, imports, one simulation compile): 39 s measured at machine load ~8
+# a subprocess (JAX start-up, imports, one simulation compile): 13 s measured at machine load ~2-4, 39 s at load ~8
+@pytest.mark.slow
 def test_region_batch_sharded_over_four_cpu_devices_equals_one_device():
     env = dict(os.environ)
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
