@@ -9,7 +9,11 @@
 
     python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
     python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
-    python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (slow on CPU)
+    python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (welfare gains)
+    python benchmarks/bench_experiment.py --planner --order-b 3 --planner-seconds 120  # bounded planner (GPU run)
+
+The planner is solved with throw=False: the row records its sweeps, sup change, failed states and max
+generalised-Euler residual, and welfare gains only when it converged (an unconverged planner gives none).
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from datetime import datetime, timezone
 import jax
 import numpy as np
 
+from econhubs.core import ConvergenceError
 from econhubs.dynamic import (
     ExperimentSpec,
     GridSpec,
     common_innovations,
+    default_params,
     ergodic_bond,
     run_experiment,
     simulate_regions,
     solve_economies,
+    solve_planner,
     synthetic_regions,
 )
 
@@ -54,38 +61,68 @@ def simulation_rows(ce, regions, b0, n_loop: int):
     return t_vec, t_loop, diff
 
 
+def planner_row(ce, spec, max_iter: int, sec: dict, max_seconds=None):
+    """(planner or None, note): the I = 2 planner from the CE (throw=False); None unless it converged."""
+    t = time.perf_counter()
+    try:
+        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=max_iter, throw=False,
+                           max_seconds=max_seconds)
+    except ConvergenceError as err:  # non-finite policies
+        sec["solve planner"] = time.perf_counter() - t
+        return None, f"planner failed: {err}"
+    sec["solve planner"] = time.perf_counter() - t
+    note = (f"planner {int(sp.iterations)} sweeps, sup change {float(sp.max_change):.1e}, failed states "
+            f"{int(sp.n_failed)}, max generalised-Euler residual {float(sp.max_euler_error):.1e}")
+    ok = bool(np.isfinite(float(sp.max_change))) and float(sp.max_change) <= 1e-9 and int(sp.n_failed) == 0
+    return (sp, note) if ok else (None, note + " (NOT converged: no welfare numbers)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n-regions", type=int, default=722)
     ap.add_argument("--nb", type=int, default=10)
     ap.add_argument("--nk", type=int, default=6)
+    ap.add_argument("--nz", type=int, default=3, help="TFP nodes per industry, odd (default: 3)")
+    ap.add_argument("--order-b", type=int, default=1, choices=(1, 3),
+                    help="interpolation in b, 1 linear or 3 cubic Hermite (C^1: the planner's FOCs carry the slope of "
+                    "the interpolated policies, which is discontinuous at the nodes when linear) (default: 1)")
     ap.add_argument("--loop-regions", type=int, default=20)
-    ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (slow on a CPU)")
+    ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
+    ap.add_argument("--planner-max-iter", type=int, default=500, help="planner sweeps at most (default: 500)")
+    ap.add_argument("--planner-seconds", type=float, default=None,
+                    help="stop the planner's sweeps after this wall time, compile included (default: no limit)")
     a = ap.parse_args(argv)
     base = ExperimentSpec().grid
-    grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=base.n_z, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi)
-    spec = ExperimentSpec(grid=grid, planner=a.planner)
+    grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi, order_b=a.order_b)
+    spec = ExperimentSpec(grid=grid)
     regions = synthetic_regions(a.n_regions)
     t0 = time.perf_counter()
-    ce, free, sp, sec = solve_economies(spec)
+    ce, free, _, sec = solve_economies(spec)
+    sp, sp_note = None, "planner not solved (no --planner)"
+    if a.planner:
+        sp, sp_note = planner_row(ce, spec, a.planner_max_iter, sec, a.planner_seconds)
+        print(sp_note, flush=True)
     t_solve = time.perf_counter() - t0
     b0 = ergodic_bond(ce, jax.random.PRNGKey(spec.seed + 1))
     t_vec, t_loop, diff = simulation_rows(ce, regions, b0, min(a.loop_regions, a.n_regions))
     t = time.perf_counter()
-    res = run_experiment(regions, dataclasses.replace(spec, b0=b0), economies=(ce, free, sp), say=None)
+    res = run_experiment(regions, dataclasses.replace(spec, b0=b0, planner=sp is not None),
+                         economies=(ce, free, sp), say=None)
     t_rest = time.perf_counter() - t
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     solves = ", ".join(f"{k} {v:.1f}" for k, v in sec.items())
-    wel = "n/a (no planner)" if res.welfare is None else f"mean {100 * res.welfare.mean():.4f}%"
+    wel = ("n/a" if res.welfare is None else f"mean {100 * res.welfare.mean():.4f}% [{100 * res.welfare.min():.4f}%, "
+           f"{100 * res.welfare.max():.4f}%] over the regions")
     text = (
         f"\n## bench_experiment.py — {stamp} — {machine()}\n\n"
         f"Trade-off experiment, {len(regions)} SYNTHETIC regions, I = 2, grid {grid.n_points(2)} states "
-        f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}), 70 years. Solve times include compilation.\n\n"
+        f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}, order in b {a.order_b}), 70 years. "
+        "Solve times include compilation.\n\n"
         "| regions | states | solves (s) | simulate CE, vmapped (s) | per-region loop, scaled (s) | ratio loop/vmapped "
         "| rest of run_experiment (s) | solve + run total (s) | results |\n|---|---|---|---|---|---|---|---|---|\n"
         f"| {len(regions)} | {grid.n_points(2)} | {t_solve:.1f} ({solves}) | {t_vec:.3f} | {t_loop:.2f} "
         f"({a.loop_regions} regions timed) | {t_loop / t_vec:.1f} | {t_rest:.1f} | {t_solve + t_rest:.1f} | "
-        f"coef CE {res.coef['CE']:.4f}, friction share {100 * res.friction_share:.1f}%, welfare {wel}; "
+        f"coef CE {res.coef['CE']:.4f}, friction share {100 * res.friction_share:.1f}%, welfare {wel}; {sp_note}; "
         f"loop vs vmapped max |dy| {diff:.1e} |\n"
     )
     append_results(text)

@@ -8,7 +8,8 @@ u_2 with the rest's sigma) apply; ln R is common. 1950 is the state u = 0, ln R 
 k_1 = s_dom (ln R stays at ln R_bar when the grid has one rate node: the policies assume a constant R
 then); the regions are simulated 1950..2020 (71 annual states) in ONE vmapped call per economy
 (``simulate_ar1``: lax.scan over years, vmap over regions; the arrays are (R, 71, .), so no chunking is
-needed below ~10^6 regions).
+needed below ~10^6 regions), with the regions sharded over the devices where several are visible
+(``region_sharding``).
 
 Model panel: region r's output y_rt = sum_i zbar_i k_i^{xi_i + alpha}; its 17 industries' incomes are the
 data's in 1950 and, in 2020, Y_r,1950 (y_r,2020 / y_r,1950) times the model's 2020 output share of the
@@ -78,10 +79,34 @@ def check_inside(sol: CESolution, b0, k1, what: str) -> None:
                          f"b in [{lo_b:.4g}, {hi_b:.4g}], k_1 in [{lo_k:.4g}, {hi_k:.4g}]: widen the grid")
 
 
-def simulate_regions(sol: CESolution, regions: Regions1950, eps: np.ndarray, b0: float, what: str = "model") -> dict:
+def region_sharding(n: int):
+    """(sharding, padded n): the region axis split over all visible devices (``jax.sharding``, one mesh axis
+    "regions"; n padded up to a multiple of the device count), or (None, n) on one device."""
+    devs = jax.devices()
+    if len(devs) < 2:
+        return None, n
+    mesh = jax.sharding.Mesh(np.array(devs), ("regions",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("regions")), n + (-n) % len(devs)
+
+
+def _by_region(arrays, shard: bool):
+    """Per-region inputs (leading axis R) placed for the vmapped simulation: padded (edge rows repeated) and
+    sharded over the devices when several are visible and ``shard``; returns (arrays, R)."""
+    n = arrays[0].shape[0]
+    sharding, m = region_sharding(n) if shard else (None, n)
+    if sharding is None:
+        return [jnp.asarray(a) for a in arrays], n
+    padded = [np.concatenate([a, np.repeat(a[-1:], m - n, axis=0)]) for a in map(np.asarray, arrays)]
+    return [jax.device_put(a, sharding) for a in padded], n
+
+
+def simulate_regions(sol: CESolution, regions: Regions1950, eps: np.ndarray, b0: float, what: str = "model",
+                     shard: bool = True) -> dict:
     """All regions 1950..2020 in one vmapped call: dict of (R, T[, I]) arrays b, k, u, R, c, q, mu, eta, y (I),
     and ``edge_share``: the share of region-years (after the base year) on an edge of the endogenous grid
-    (the simulation clips states there: mass at an edge means the policy wanted to leave the grid)."""
+    (the simulation clips states there: mass at an edge means the policy wanted to leave the grid).
+    shard: split the regions over the devices when several are visible (``region_sharding``; the solution is
+    replicated); the results are the same numbers as on one device."""
     if sol.n_industries != 2:
         raise ValueError(f"{what}: the experiment maps the 17 industries to I = 2; got I = {sol.n_industries}")
     n = len(regions)
@@ -90,10 +115,11 @@ def simulate_regions(sol: CESolution, regions: Regions1950, eps: np.ndarray, b0:
     x = region_innovations(regions, eps)
     if g.logR.shape[0] == 1:  # a grid with one rate node solves the model with R = R_bar: no rate shocks
         x[..., 2] = 0.0
-    x = jnp.asarray(x)
-    out = _simulate(as_ce(sol), jnp.full((n,), b0), jnp.asarray(regions.k1)[:, None], jnp.zeros((n, 2)),
-                    jnp.full((n,), jnp.log(p.R_bar)), x)
-    out = {k: np.asarray(v) for k, v in out.items()}
+    inputs = (np.full((n,), b0), np.asarray(regions.k1)[:, None], np.zeros((n, 2)),
+              np.full((n,), float(np.log(p.R_bar))), x)
+    args, n = _by_region(inputs, shard)
+    out = _simulate(as_ce(sol), *args)
+    out = {k: np.asarray(v)[:n] for k, v in out.items()}
     zbar = np.exp(np.asarray(p.z_tilde) + out["u"])
     out["y"] = zbar * out["k"] ** (np.asarray(p.xi) + float(p.alpha))
     gb, gk = np.asarray(g.b), np.asarray(g.k[0])

@@ -30,16 +30,18 @@ from ._time_iteration import grid_points
 class PlannerSolution(CESolution):
     """A :class:`CESolution` of the planner: ``policy`` holds the CE layout (s, k_free', q), so
     ``simulate``, ``impulse_response`` and the welfare code read it like a CE; ``envelope`` holds
-    W = dV/d(b, k_1..k_{I-1}) on the grid; ``max_euler_error`` is the max |generalised Euler
-    residual| on the grid (first-order and envelope conditions divided by u'(c), implementability by q_ss);
+    W = dV/d(b, k_1..k_{I-1}) on the grid (``pecuniary``: its part W^Q = eta dg/ds, the iterated unknown);
+    ``max_euler_error`` is the max |generalised Euler residual| on the grid (first-order and envelope
+    conditions divided by u'(c), implementability by q_ss);
     ``ce`` is the competitive equilibrium on the same grid that the planner started from."""
 
     envelope: jax.Array | None = None
+    pecuniary: jax.Array | None = None
     ce: CESolution | None = None
 
     def planner_policy(self):
-        """(N, 2I + 1) solver vectors in ``grid_points`` order (CE layout followed by W)."""
-        pol = jnp.concatenate([self.policy, self.envelope], axis=-1)
+        """(N, 2I + 1) solver vectors in ``grid_points`` order (CE layout followed by W^Q)."""
+        pol = jnp.concatenate([self.policy, self.pecuniary], axis=-1)
         return pol.reshape((-1, pol.shape[-1]))
 
 
@@ -48,7 +50,9 @@ def _planner_fn(y, pt, p, grid, table, extra, regime):
 
 
 def _ce_fn(y, pt, p, grid, table, extra, regime):
-    """``ce_residual`` with a traced regime code (see ``decode_regime``)."""
+    """``ce_residual`` with a regime code (static int or traced, see ``decode_regime``)."""
+    if isinstance(regime, int):
+        return ce_residual(y, pt, p, grid, table, REGIMES[regime])
     outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES]
     return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
 
@@ -66,10 +70,18 @@ def solve_ce_start(p: TradeoffParams, grid, *, tol=1e-9, max_iter=3000, verbose=
 
 @jax.jit
 def _start(p, grid, ce_pol):
-    """CE policy (N, I+1) plus the envelope derivatives W at the CE allocation."""
-    table = grid.policy_table(ce_pol)
-    W = jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table))(ce_pol, grid_points(grid))
-    return jnp.concatenate([ce_pol, W], axis=-1)
+    """CE policy (N, I+1) plus the pecuniary part W^Q of the envelope at the CE allocation."""
+    I = p.phi.shape[-1]
+    table = grid.policy_table(jnp.concatenate([ce_pol, jnp.zeros(ce_pol.shape[:1] + (I,))], axis=-1))
+    WQ, _ = jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table))(ce_pol, grid_points(grid))
+    return jnp.concatenate([ce_pol, WQ], axis=-1)
+
+
+@jax.jit
+def _envelope(p, grid, pol):
+    """W = dV/d(b, k_free) (N, I) on the grid at the planner's policies (N, 2I + 1)."""
+    table = grid.policy_table(pol)
+    return jax.vmap(lambda y, pt: envelope_at(y, pt, p, grid, table)[1])(pol, grid_points(grid))
 
 
 @jax.jit
@@ -101,7 +113,8 @@ def _finish(p, spec, grid, pol, it, diff, nfail, ce=None):
     )
     if pol.shape[-1] == I + 1:
         return CESolution(**fields)
-    return PlannerSolution(**fields, envelope=pol[:, I + 1:].reshape(full + (I,)), ce=ce)
+    return PlannerSolution(**fields, envelope=_envelope(p, grid, pol).reshape(full + (I,)),
+                           pecuniary=pol[:, I + 1:].reshape(full + (I,)), ce=ce)
 
 
 def solve_planner(
@@ -115,6 +128,7 @@ def solve_planner(
     newton: StateNewton = StateNewton(),
     verbose: bool = False,
     throw: bool = True,
+    max_seconds: float | None = None,
 ) -> PlannerSolution:
     """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
 
@@ -122,7 +136,8 @@ def solve_planner(
     ``ce_residual``: residual-for-residual the CE of ``solve_competitive``); kept as ``.ce`` of the result.
     tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if the change
     is above ``tol``, a policy is not finite, or a per-state solve failed in the last sweep (else warn;
-    non-finite policies always raise).
+    non-finite policies always raise). max_seconds: stop the planner's sweeps after this wall time (checked
+    between chunks of 25 sweeps; the result is then unconverged and says so).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
@@ -143,7 +158,8 @@ def solve_planner(
                                    f"CE start did not converge: sup change {d:.3e}, failed states {nf}")
         ce = _finish(params, spec, grid, ce_pol, it, d, nf)
     pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
-                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose)
+                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose,
+                                   max_seconds=max_seconds)
     sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)
     finite = bool(np.all(np.isfinite(np.asarray(pol))))
     if not finite or diff > tol or nfail > 0:

@@ -3,20 +3,28 @@
 Same scheme as :class:`TimeIteration` (Coleman time iteration: every grid state's system F(y; s, Y_n) = 0
 solved from Y_n(s) against one interpolation table of Y_n, vmapped over states; guess and verify over the
 slack/binding branches with the CE's :class:`CESelect`; stop when sup |Y_{n+1} - Y_n| <= tol with no failed
-state), with two differences, both about compiling the planner's residual (which carries its own
-``jax.jacfwd``: first-order and envelope conditions, differentiated again by Newton):
+state), written for the planner's residual (which carries its own ``jax.jacfwd``: first-order and envelope
+conditions, differentiated again by Newton):
 
 * the per-state Newton is :class:`StateNewton`: a jacfwd Jacobian, a Gauss-Jordan solve with partial
-  pivoting written in jnp (:func:`small_solve`, systems of 2I+1 <= 7 unknowns) and a line search that
-  evaluates all step halvings in one vmapped call. No LAPACK custom call (jax 0.10.2 on CPU rejected
-  ``lapack_dgetrf_ffi`` inside the loop: "No registered implementation for untyped custom call"), and
-  it compiled one planner sweep in ~20-35 s on the loaded 2-core machine where the core optimistix Newton
-  took ~50-65 s (still the slow part of a planner solve: the sweeps themselves take milliseconds);
+  pivoting written in jnp (:func:`small_solve`, systems of 2I+1 <= 7 unknowns) and a backtracking line
+  search in a ``while_loop`` (under ``vmap`` a step costs one residual evaluation per halving that SOME state
+  still needs: usually one). No LAPACK custom call (jax 0.10.2 on CPU rejected ``lapack_dgetrf_ffi`` inside
+  the loop: "No registered implementation for untyped custom call");
+* the regime is static: each state is first solved on the smooth residual (regime 0, positive-part encoding);
+  only the states where that failed are solved on the slack (1) and binding (2) branches, gathered into a
+  fixed-size batch (``select`` picks; all states when more failed), as ``TimeIteration(branches="fallback")``;
+* the slow mode of the iteration is extrapolated (:func:`_time_iteration.extrapolate`, as the CE engine);
 * sweeps run in jitted chunks (``lax.fori_loop``) and the stopping test runs between chunks in Python.
+
+Profile (I = 2, 6 x 4 x 3^2 = 216 states, default calibration, 2-core CPU; the earlier version of this
+file): each Newton step evaluated 12 step lengths at once and every state ran all three regimes to the step
+limit whenever one branch could not converge (the wrong branch of a state never does), ~100x a CE sweep.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import equinox as eqx
@@ -26,6 +34,7 @@ import numpy as np
 
 from ._grid import TradeoffGrid, grid_points
 from ._residual import decode
+from ._time_iteration import extrapolate
 
 
 def small_solve(A, b):
@@ -44,101 +53,166 @@ def small_solve(A, b):
     return M[:, n]
 
 
+def _norm(f):
+    m = jnp.max(jnp.abs(f))
+    return jnp.where(jnp.isfinite(m), m, jnp.inf)
+
+
 class StateNewton(eqx.Module):
     """Damped Newton for one small system: stop at max|F| <= atol; steps 1, 1/2, ..., 2^-(n_trials-1) are
-    tried together and the first with Armijo decrease of max|F| is taken (else the best decrease; none:
-    failure)."""
+    tried in turn and the first with Armijo decrease of max|F| is taken (else the best decrease; none:
+    failure, the state stops)."""
 
     atol: float = 1e-11
     max_steps: int = 40
     n_trials: int = 12
 
+    def _line_search(self, fn, y, d, f0, active):
+        """First t = 2^-j with Armijo decrease (else the best t); inactive states skip (one evaluation)."""
+
+        def cond(c):
+            return (c[1] < self.n_trials) & ~c[4]
+
+        def body(c):
+            t, j, best_t, best_v, _ = c
+            v = _norm(fn(y + t * d))
+            ok = v <= (1.0 - 1e-4 * t) * f0
+            better = ok | (v < best_v)
+            return t * 0.5, j + 1, jnp.where(better, t, best_t), jnp.where(better, v, best_v), ok
+
+        init = (jnp.array(1.0), jnp.array(0), jnp.array(0.0), jnp.array(jnp.inf), ~active)
+        _, _, t, v, _ = jax.lax.while_loop(cond, body, init)
+        return t, v
+
     def __call__(self, fn: Callable, y0):
         """fn(y) -> F(y) (same length). Returns (y, converged)."""
-        ts = 0.5 ** jnp.arange(self.n_trials)
-
-        def norm(f):
-            m = jnp.max(jnp.abs(f))
-            return jnp.where(jnp.isfinite(m), m, jnp.inf)
 
         def cond(c):
             _, fn_, it, stalled = c
             return (it < self.max_steps) & (fn_ > self.atol) & ~stalled
 
+        def fj(v):
+            f = fn(v)
+            return f, f
+
         def body(c):
-            y, fn_, it, _ = c
-            J, f = jax.jacfwd(lambda v: (fn(v), fn(v)), has_aux=True)(y)
+            y, fn_, it, stalled = c
+            active = (fn_ > self.atol) & ~stalled
+            J, f = jax.jacfwd(fj, has_aux=True)(y)
             d = small_solve(J, -f)
             d = jnp.where(jnp.all(jnp.isfinite(d)), d, 0.0)
-            trials = jax.vmap(lambda t: norm(fn(y + t * d)))(ts)
-            ok = trials <= (1.0 - 1e-4 * ts) * fn_
-            idx = jnp.where(jnp.any(ok), jnp.argmax(ok), jnp.argmin(trials))
-            better = trials[idx] < fn_
-            y_new = jnp.where(better, y + ts[idx] * d, y)
-            return y_new, jnp.where(better, trials[idx], fn_), it + 1, ~better
+            t, v = self._line_search(fn, y, d, fn_, active)
+            better = active & (v < fn_)
+            return jnp.where(better, y + t * d, y), jnp.where(better, v, fn_), it + 1, stalled | (active & ~better)
 
         y0 = jnp.asarray(y0)
-        y, fn_, _, _ = jax.lax.while_loop(cond, body, (y0, norm(fn(y0)), jnp.array(0), jnp.array(False)))
+        y, fn_, _, _ = jax.lax.while_loop(cond, body, (y0, _norm(fn(y0)), jnp.array(0), jnp.array(False)))
         return y, fn_ <= self.atol
 
 
-REGIMES = (None, "slack", "bind")  # regime codes 0, 1, 2 of a residual's traced ``regime`` argument
+REGIMES = (None, "slack", "bind")  # regime codes 0, 1, 2 of a residual's ``regime`` argument
 
 
 def decode_regime(y, p, R, regime):
-    """``_residual.decode`` with a traced regime code (0: positive parts, 1: slack branch, 2: binding branch),
-    so the three solves of a state share one trace (one Newton in the compiled program instead of three)."""
+    """``_residual.decode`` with a regime code (0: positive parts, 1: slack branch, 2: binding branch): a static
+    int picks one decoding, a traced code selects among the three."""
+    if isinstance(regime, int):
+        return decode(y, p, R, REGIMES[regime])
     outs = [decode(y, p, R, g) for g in REGIMES]
     return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
+
+
+def _solve(residual, newton, regime, ys, pts, params, grid, table, extra):
+    def one(y0, pt, ex):
+        return newton(lambda y: residual(y, pt, params, grid, table, ex, regime)[0], y0)
+
+    return jax.vmap(one)(ys, pts, extra)
+
+
+def _branches(residual, newton, select, ys, pts, params, grid, table, extra):
+    """Slack and binding branches from ``ys``, then ``select``: (y, ok)."""
+    vs, os_ = _solve(residual, newton, 1, ys, pts, params, grid, table, extra)
+    vb, ob = _solve(residual, newton, 2, ys, pts, params, grid, table, extra)
+    y, ok, _ = jax.vmap(lambda y0, a, b, c, d, pt: select(y0, [a, b], [c, d], pt, grid))(ys, vs, vb, os_, ob, pts)
+    return y, ok
 
 
 def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, grid: TradeoffGrid, extra,
                  smooth_first: bool = True):
     """One sweep from ``pol`` (N, n): each state solved on the smooth residual (regime 0: positive-part
-    encoding, complementarity exact) and on the slack (1) and binding (2) branches, all three in one vmapped
-    Newton; the smooth root is kept where it converged, else ``select`` picks among the branches (the
-    valid one, as ``TimeIteration(branches="fallback")``; ``smooth_first=False``: always ``select``, as
-    ``branches="all"``). ``select`` None (no constraint): smooth only.
-    residual(y, point, params, grid, table, extra_s, regime) -> (F, aux); extra: per-state arrays
+    encoding, complementarity exact); where that failed, ``select`` picks among the slack (1) and binding (2)
+    branches (gathered: at most max(32, N/8) states, else all states; ``TimeIteration(branches="fallback")``).
+    ``smooth_first=False``: every state on the branches (``branches="all"``). ``select`` None (no constraint):
+    smooth only. residual(y, point, params, grid, table, extra_s, regime) -> (F, aux); extra: per-state arrays
     (leading axis N) or None. Returns (new policies, ok (N,))."""
     table = grid.policy_table(pol)
     pts = grid_points(grid)
-    codes = jnp.arange(3) if select is not None else jnp.arange(1)
+    n = pol.shape[0]
+    if extra is None:
+        extra = jnp.zeros((n, 0))
+    if select is not None and not smooth_first:
+        new, ok = _branches(residual, newton, select, pol, pts, params, grid, table, extra)
+    else:
+        new, ok = _solve(residual, newton, 0, pol, pts, params, grid, table, extra)
+    if select is not None and smooth_first:
+        n_gather = min(n, max(32, n // 8))
 
-    def one(y0, pt, ex):
-        vals, oks = jax.vmap(lambda r: newton(lambda y: residual(y, pt, params, grid, table, ex, r)[0], y0))(codes)
-        if select is None:
-            return vals[0], oks[0]
-        y, ok, _ = select(y0, [vals[1], vals[2]], [oks[1], oks[2]], pt, grid)
-        if not smooth_first:
-            return y, ok
-        return jnp.where(oks[0], vals[0], y), oks[0] | ok
+        def gathered(args):
+            new, ok = args
+            idx = jnp.nonzero(~ok, size=n_gather, fill_value=n)[0]
+            safe = jnp.minimum(idx, n - 1)
+            sub = jax.tree.map(lambda a: a[safe], (pol, pts, extra))
+            y_b, ok_b = _branches(residual, newton, select, sub[0], sub[1], params, grid, table, sub[2])
+            return new.at[idx].set(y_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
 
-    new, ok = jax.vmap(one)(pol, pts, extra)
+        def everywhere(args):
+            new, ok = args
+            y_b, ok_b = _branches(residual, newton, select, pol, pts, params, grid, table, extra)
+            return jnp.where(ok[:, None], new, y_b), ok | ok_b
+
+        nfail = jnp.sum(~ok)
+        case = jnp.where(nfail == 0, 0, jnp.where(nfail <= n_gather, 1, 2))
+        new, ok = jax.lax.switch(case, [lambda a: a, gathered, everywhere], (new, ok))
     finite = jnp.all(jnp.isfinite(new), axis=1)
-    return jnp.where(finite[:, None], new, pol), ok & finite
+    return jnp.where((finite & ok)[:, None], new, pol), ok & finite
 
 
 @eqx.filter_jit
-def _chunk(residual, newton, select, pol, params, grid, extra, n_sweeps: int, damping, smooth_first):
-    def body(_, c):
-        new, ok = sweep_states(residual, newton, select, c[0], params, grid, extra, smooth_first)
-        new = c[0] + damping * (new - c[0])
-        return new, jnp.max(jnp.abs(new - c[0])), jnp.sum(~ok)
+def _chunk(residual, newton, select, carry, params, grid, extra, n_sweeps: int, damping, smooth_first, accelerate):
+    """``n_sweeps`` sweeps from carry = (policy, previous change, its ratio lam, sweep count)."""
 
-    return jax.lax.fori_loop(0, n_sweeps, body, (pol, jnp.array(jnp.inf), jnp.array(0)))
+    def body(_, c):
+        pol, dprev, lam_prev, it, _, _ = c
+        new, ok = sweep_states(residual, newton, select, pol, params, grid, extra, smooth_first)
+        new = pol + damping * (new - pol)
+        nfail = jnp.sum(~ok)
+        d = new - pol
+        if accelerate:
+            new, lam = extrapolate(new, d, dprev, lam_prev, it, nfail, accelerate)
+        else:
+            lam = lam_prev
+        return new, d, lam, it + 1, jnp.max(jnp.abs(d)), nfail
+
+    init = carry + (jnp.array(jnp.inf), jnp.array(0))
+    return jax.lax.fori_loop(0, n_sweeps, body, init)
 
 
 def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=StateNewton(),
-            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, verbose=False):
+            tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, accelerate=10, verbose=False,
+            max_seconds: float | None = None):
     """Sweeps in jitted chunks of ``chunk`` until sup change <= tol with no failed state, ``max_iter``
-    sweeps, or a non-finite change. Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
-    pol, it = pol0, 0
+    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
+    change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
+    Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
+    carry = (pol0, jnp.zeros_like(pol0), jnp.array(0.0), jnp.array(0))
+    it, t0 = 0, time.perf_counter()
     while True:
-        pol, diff, nfail = _chunk(residual, newton, select, pol, params, grid, extra, chunk, damping, smooth_first)
+        out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)
+        carry, diff, nfail = out[:4], out[4], out[5]
         it += chunk
         d, nf = float(diff), int(nfail)
         if verbose:
             print(f"  planner time iteration {it:6d}: sup|policy change| = {d:.3e}, failed solves = {nf}", flush=True)
-        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d):
-            return pol, it, d, nf
+        late = max_seconds is not None and time.perf_counter() - t0 > max_seconds
+        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late:
+            return carry[0], it, d, nf

@@ -30,3 +30,32 @@ def test_state_newton_finds_a_known_root_and_reports_failure():
     # x^2 + 1 = 0 has no real root: not converged, nothing non-finite
     y, ok = jax.jit(lambda y0: newton(lambda v: v**2 + 1.0, y0))(jnp.array([0.5]))
     assert not bool(ok) and np.all(np.isfinite(np.asarray(y)))
+
+
+def test_budget_gradient_equals_autodiff_of_the_budget():
+    """The planner's closed-form dc/d(b, k_free) (envelope terms) against jax.jacfwd of the floored budget,
+    including states on the consumption floor; I = 1 and 3."""
+    from econhubs.dynamic import default_params
+    from econhubs.dynamic._planner_residual import budget_gradient
+    from econhubs.dynamic._residual import consumption, floor_consumption, full_capital
+
+    rng = np.random.default_rng(1)
+    for I in (1, 3):  # I = 2 lies between: one free k and two
+        p = default_params(I)
+        zbar = jnp.asarray(np.exp(0.1 * rng.normal(size=I)))
+        kp = full_capital(jnp.full((I - 1,), 0.9 / I), p.K_bar)
+        s = jnp.asarray(np.r_[0.01, np.full(I - 1, 0.8 / I)])
+
+        @jax.jit
+        @jax.vmap
+        def both(bp):
+            def c_of(st):
+                c_raw = consumption(p, st[0], full_capital(st[1:], p.K_bar), bp, kp, zbar, 1.02)
+                return floor_consumption(c_raw, p.c_floor)
+
+            k = full_capital(s[1:], p.K_bar)
+            got = budget_gradient(p, consumption(p, s[0], k, bp, kp, zbar, 1.02), k, kp, zbar)
+            return got, jax.jacfwd(c_of)(s)
+
+        got, want = both(jnp.array([-0.05, 5.0]))  # the second puts c below the floor
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-12, atol=1e-15)
