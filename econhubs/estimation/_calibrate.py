@@ -18,6 +18,7 @@ employment and of the CNR share (migration / location-choice responses).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -155,18 +156,11 @@ def _residual(build, moments, names, tick=None):
     return resid
 
 
-_COMPILED: dict = {}
-
-
+@functools.lru_cache(maxsize=8)
 def _value_jac(build, moments, names):
     """The compiled u → (∂r/∂u, (r, m, ok)) for one (build, moments, names): kept, so a second
     calibration of the same model (a warm start, another target) does not compile again."""
-    key = (build, moments, names)
-    if key not in _COMPILED:
-        if len(_COMPILED) > 8:
-            _COMPILED.clear()
-        _COMPILED[key] = jax.jit(jax.jacfwd(_residual(build, moments, names), has_aux=True))
-    return _COMPILED[key]
+    return jax.jit(jax.jacfwd(_residual(build, moments, names), has_aux=True))
 
 
 def _host_levenberg_marquardt(value_jac, u0, max_steps: int, tol: float = 1e-13):

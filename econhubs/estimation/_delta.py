@@ -18,6 +18,7 @@ them; the four regressions' cross-covariances are not used).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import equinox as eqx
@@ -94,36 +95,28 @@ class Uncertainty:
         return float(np.std(self.draws, ddof=1)) if self.draws is not None else float("nan")
 
 
-_COMPILED: dict = {}
-
-
-def _compiled(outcome, industry_groups, cnr):
+@functools.lru_cache(maxsize=8)
+def _compiled(outcome, industry_groups: tuple, cnr):
     """The compiled (value-and-gradient, bootstrap) pair of ``outcome`` for one industry grouping:
     kept, so a second call (another τ̂, V, economy of the same shape) does not compile again."""
     from ..spatial import solve_equilibrium
 
-    key = (outcome, tuple(industry_groups), cnr)
-    if key not in _COMPILED:
-        if len(_COMPILED) > 8:
-            _COMPILED.clear()
+    def h(tau, params, fundamentals, trade, z0):
+        p = params_with_tau(params, industry_groups, tau, cnr)
+        eq = solve_equilibrium(p, fundamentals, trade, z0=z0, throw=False)
+        return outcome(eq), eq.converged
 
-        def h(tau, params, fundamentals, trade, z0):
-            p = params_with_tau(params, industry_groups, tau, cnr)
-            eq = solve_equilibrium(p, fundamentals, trade, z0=z0, throw=False)
-            return outcome(eq), eq.converged
+    def boot(taus, *economy):
+        return jax.lax.map(jax.vmap(lambda t: h(t, *economy)), taus)
 
-        def boot(taus, *economy):
-            return jax.lax.map(jax.vmap(lambda t: h(t, *economy)), taus)
-
-        _COMPILED[key] = (eqx.filter_jit(jax.value_and_grad(h, has_aux=True)), eqx.filter_jit(boot))
-    return _COMPILED[key]
+    return eqx.filter_jit(jax.value_and_grad(h, has_aux=True)), eqx.filter_jit(boot)
 
 
 def delta_method(outcome, tau, cov, params, fundamentals, trade, industry_groups, *, z0=None, cnr: int = 0,
                  bootstrap: int = 0, chunk: int = 50, seed: int = 0) -> Uncertainty:
     """Delta-method SE of ``outcome(eq)`` (a scalar function of an Equilibrium) at τ̂, and with
     ``bootstrap=B`` also B parametric-bootstrap draws (B a multiple of ``chunk``)."""
-    value_and_grad, boot = _compiled(outcome, industry_groups, cnr)
+    value_and_grad, boot = _compiled(outcome, tuple(industry_groups), cnr)
     economy = (params, fundamentals, trade, z0)
     tau, cov = jnp.asarray(tau, float), jnp.asarray(cov, float)
     (value, ok), grad = value_and_grad(tau, *economy)
