@@ -34,6 +34,7 @@ import numpy as np
 
 from ._grid import TradeoffGrid, grid_points
 from ._residual import decode
+from ._sweep import at_failed
 from ._time_iteration import extrapolate
 
 
@@ -158,12 +159,8 @@ def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, g
         n_gather = min(n, max(32, n // 8))
 
         def gathered(args):
-            new, ok = args
-            idx = jnp.nonzero(~ok, size=n_gather, fill_value=n)[0]
-            safe = jnp.minimum(idx, n - 1)
-            sub = jax.tree.map(lambda a: a[safe], (pol, pts, extra))
-            y_b, ok_b = _branches(residual, newton, select, sub[0], sub[1], params, grid, table, sub[2])
-            return new.at[idx].set(y_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
+            return at_failed(lambda *sub: _branches(residual, newton, select, *sub[:2], params, grid, table, sub[2]),
+                             args[1], n_gather, (pol, pts, extra), args)
 
         def everywhere(args):
             new, ok = args

@@ -58,6 +58,17 @@ def solve_state(residual: Callable, newton: Newton, steps: int, regime, y0, poin
     return sol.value, sol.converged
 
 
+def at_failed(fn: Callable, ok, size: int, inputs: tuple, outputs: tuple) -> tuple:
+    """``fn`` on the states where ``ok`` is False, gathered (at most ``size`` of them, a static batch), and
+    its per-state results scattered back into ``outputs``: fn(*(a[failed] for a in inputs)) returns one
+    array per output. Padding slots of the batch repeat the last state and are dropped on the scatter."""
+    n = ok.shape[0]
+    idx = jnp.nonzero(~ok, size=size, fill_value=n)[0]
+    safe = jnp.minimum(idx, n - 1)
+    res = fn(*jax.tree.map(lambda a: a[safe], inputs))
+    return tuple(o.at[idx].set(r, mode="drop") for o, r in zip(outputs, res))
+
+
 def _branches(ti, residual, y0, point, params, grid, table):
     """Each smooth branch solved from y0 (``ti.branch_steps`` Newton steps, ``ti.branch_backtracks`` halvings),
     then ``ti.select``."""
@@ -90,28 +101,17 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
         n_gather = min(n, max(64, n // 16))
 
         def branches(_):
-            idx = jnp.nonzero(~ok, size=n_gather, fill_value=n)[0]
-            safe = jnp.minimum(idx, n - 1)
-            sub = jax.tree.map(lambda a: a[safe], pts)
-            new_b, ok_b, m_b = jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table))(
-                pol[safe], sub
-            )
-            valid = idx < n
-            return (new.at[idx].set(new_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop"), jnp.sum(m_b & valid))
+            out = at_failed(jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table)),
+                            ok, n_gather, (pol, pts), (new, ok, jnp.zeros(n, bool)))
+            return out[0], out[1], jnp.sum(out[2])
 
         new, ok, n_mult = jax.lax.cond(jnp.all(ok), lambda _: (new, ok, jnp.array(0)), branches, None)
     if ti.rescue is not None and ti.branches != "off":
         n_rescue = min(n, max(64, n // 16))
 
         def rescue(args):
-            new, ok = args
-            idx = jnp.nonzero(~ok, size=n_rescue, fill_value=n)[0]
-            safe = jnp.minimum(idx, n - 1)
-            sub = jax.tree.map(lambda a: a[safe], pts)
-            y_b, ok_b = jax.vmap(lambda y, pt: ti.rescue(y, pt, params, grid, table, ti.newton, ti.newton_steps))(
-                pol[safe], sub
-            )
-            return new.at[idx].set(y_b, mode="drop"), ok.at[idx].set(ok_b, mode="drop")
+            return at_failed(jax.vmap(lambda y, pt: ti.rescue(y, pt, params, grid, table, ti.newton, ti.newton_steps)),
+                             args[1], n_rescue, (pol, pts), args)
 
         new, ok = jax.lax.cond(jnp.all(ok), lambda a: a, rescue, (new, ok))
     finite = jnp.all(jnp.isfinite(new), axis=1)
