@@ -56,3 +56,50 @@ def pytest_pyfunc_call(pyfuncitem):
         pytest.fail(f"{pyfuncitem.nodeid} failed at XLA's default optimisation level (subprocess):\n"
                     f"{r.stdout[-6000:]}\n{r.stderr[-3000:]}", pytrace=False)
     return True
+
+
+# --- Scheduling across the two xdist workers -------------------------------------------------------------
+# `--dist loadfile` keeps each test file on one worker (module fixtures are built once) but, left alone, it
+# orders files by their number of tests, so a few long end-to-end units could start last and leave one
+# worker running alone at the end. Each docs page is its own unit here (tests/test_docs.py has one test per
+# page, each a subprocess), and units start longest first (longest-processing-time-first scheduling), using
+# the in-suite seconds measured on the 2-core machine below; unlisted units follow, in collection order.
+_DOCS = "tests/test_docs.py::test_doc_code_blocks_run["
+_UNIT_SECONDS = {  # approximate; only the order matters (a run on Nov 26, scaled to an unloaded machine)
+    "tests/dynamic/test_solve.py": 240,
+    "tests/spatial/test_hubs.py": 230,
+    "tests/estimation/test_inversion.py": 150,
+    _DOCS + "docs/planner.md]": 130,
+    _DOCS + "docs/tradeoff_experiment.md]": 120,
+    "tests/spatial/test_planner.py": 110,
+    _DOCS + "README.md]": 110,
+    _DOCS + "docs/hubs.md]": 100,
+    "tests/spatial/test_cli_hubs.py": 90,
+    "tests/dynamic/test_dynamic_planner.py": 80,
+    "tests/dynamic/test_experiment.py": 60,
+    _DOCS + "docs/tradeoff.md]": 60,
+    "tests/core/test_newton.py": 60,
+    _DOCS + "docs/estimation.md]": 50,
+    _DOCS + "docs/cprs.md]": 45,
+    "tests/spatial/test_cprs.py": 35,
+    "tests/dynamic/test_reliability.py": 35,
+}
+
+
+def _unit(nodeid: str) -> str:
+    return nodeid if nodeid.startswith(_DOCS) else nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: -_UNIT_SECONDS.get(_unit(item.nodeid), 0.0))  # stable: file order kept
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadFileScheduling
+
+    class _LongestFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep the longest-first order above
+    return _LongestFirst(config, log)
