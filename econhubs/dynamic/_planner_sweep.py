@@ -201,7 +201,10 @@ def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=Sta
     sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
     change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
     Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
-    carry = (pol0, jnp.zeros_like(pol0), jnp.array(0.0), jnp.array(0))
+    # strong (not weak) scalar types: the chunk's outputs must have the carry's types, else the second chunk
+    # recompiles the whole sweep (jnp.array(0.0) is weakly typed; it cost one more full compile)
+    pol0 = jnp.asarray(pol0)
+    carry = (pol0, jnp.zeros_like(pol0), jnp.zeros((), pol0.dtype), jnp.zeros((), jnp.int32))
     it, t0 = 0, time.perf_counter()
     while True:
         out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)
