@@ -50,11 +50,12 @@ def _planner_fn(y, pt, p, grid, table, extra, regime):
 
 
 def _ce_fn(y, pt, p, grid, table, extra, regime):
-    """``ce_residual`` with a regime code (static int or traced, see ``decode_regime``)."""
+    """``ce_residual`` with a regime code: a static int (0, 1, 2), or a traced code that is 1 (slack) or 2
+    (binding), as the sweep's branch Newton passes it (two residuals evaluated, one selected)."""
     if isinstance(regime, int):
         return ce_residual(y, pt, p, grid, table, REGIMES[regime])
-    outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES]
-    return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
+    outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES[1:]]
+    return jax.tree.map(lambda a, b: jnp.where(regime == 1, a, b), *outs)
 
 
 def _select(p: TradeoffParams):
