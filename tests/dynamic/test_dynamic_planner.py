@@ -2,8 +2,9 @@
 
 Checks are re-derived in NumPy from the solved policies (grid interpolation in b is linear, as in the
 solver): the planner's bond Euler and envelope conditions at slack states, the binding constraint with
-a positive multiplier, the sign of the pecuniary externality (the planner borrows less), and the
-welfare gain from a NumPy policy evaluation of both allocations.
+a positive multiplier, the sign of the pecuniary externality (the planner borrows less), the
+welfare gain from a NumPy policy evaluation of both allocations, an independent value-function iteration of
+the Markov planner's Bellman equation, and the CE under the decentralising taxes.
 """
 
 import jax
@@ -24,7 +25,8 @@ from econhubs.dynamic import (
 )
 
 # The module fixture compiles the planner's sweep (nested autodiff) and the CE start: 300 s setup on the
-# shared 2-core machine under load (load average ~8) when written; behind ``long`` until timed on CI.
+# shared 2-core machine at load ~8 when written, 136-216 s at load ~12 after the third session's compile cuts
+# (one compile of the sweep chunk instead of two, two Newton copies instead of five); behind ``long``.
 pytestmark = [pytest.mark.slow, long]
 
 SPEC = GridSpec(n_b=12, n_z=2, n_R=1)  # 24 states; the constraint binds at ~17% of them (default theta = 0.02)
