@@ -23,6 +23,7 @@ b_1950 (**choice**; the seed gives no 1950 bond positions): the CE's ergodic mea
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -112,14 +113,18 @@ def _growth_coef(tab) -> float:
     return float(m.params[list(m.names).index("gini")])
 
 
+@functools.partial(jax.jit, static_argnums=3)
+def _interp_at(grid, V, pts, e0: int):
+    table = grid.policy_table(V.reshape(-1, 1))
+    return jax.vmap(lambda x: table(x)[e0, 0])(pts)
+
+
 def value_at(sol: CESolution, b0: float, k1, V=None) -> np.ndarray:
     """V (policy evaluation of ``sol``'s allocation) at the base states (b0, k1_r, middle exogenous node)."""
     V = value_function(sol) if V is None else V
     g = sol.grid
-    table = g.policy_table(jnp.asarray(V).reshape(-1, 1))
-    e0 = g.R.shape[0] // 2
-    pts = jnp.stack([jnp.full(np.shape(k1), b0), jnp.asarray(k1)], axis=1)
-    return np.asarray(jax.vmap(lambda x: table(x)[e0, 0])(pts))
+    pts = jnp.stack([jnp.full(np.shape(k1), b0), jnp.asarray(k1, float)], axis=1)
+    return np.asarray(_interp_at(g, jnp.asarray(V), pts, g.R.shape[0] // 2))  # jitted: eager ops compile one by one
 
 
 def welfare_gains(planner: CESolution, ce: CESolution, b0: float, k1) -> np.ndarray:

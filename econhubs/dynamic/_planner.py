@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..core import ConvergenceError
-from ._competitive import BIND_TOL, initial_policy
+from ._competitive import BIND_TOL, initial_policy, solve_competitive
 from ._grid import GridSpec, make_grid
 from ._params import TradeoffParams, state_feedback
 from ._planner_residual import envelope_at, planner_residual
@@ -46,15 +46,21 @@ class PlannerSolution(CESolution):
 
 
 def _planner_fn(y, pt, p, grid, table, extra, regime):
-    return planner_residual(y, pt, p, grid, table, regime)
+    """``planner_residual``, shifted by 1 where today's consumption is below the floor: the floor's smooth
+    continuation is numerical, not the model, and a "root" there (u'(c) and eta = mu u'(c) huge, the residual
+    scaled by u'(c) small; measured W^Q_b = -999 at I = 2) is rejected: Newton fails, the branches run, and if
+    they fail too the state keeps its previous policy instead of poisoning its neighbours' W(x, e')."""
+    F, c = planner_residual(y, pt, p, grid, table, regime)
+    return jnp.where(c > p.c_floor, F, F + 1.0), c
 
 
 def _ce_fn(y, pt, p, grid, table, extra, regime):
-    """``ce_residual`` with a regime code (static int or traced, see ``decode_regime``)."""
+    """``ce_residual`` with a regime code: a static int (0, 1, 2), or a traced code that is 1 (slack) or 2
+    (binding), as the sweep's branch Newton passes it (two residuals evaluated, one selected)."""
     if isinstance(regime, int):
         return ce_residual(y, pt, p, grid, table, REGIMES[regime])
-    outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES]
-    return jax.tree.map(lambda a, b, c: jnp.where(regime == 0, a, jnp.where(regime == 1, b, c)), *outs)
+    outs = [ce_residual(y, pt, p, grid, table, g) for g in REGIMES[1:]]
+    return jax.tree.map(lambda a, b: jnp.where(regime == 1, a, b), *outs)
 
 
 def _select(p: TradeoffParams):
@@ -126,6 +132,7 @@ def solve_planner(
     tol: float = 1e-9,
     max_iter: int = 3000,
     newton: StateNewton = StateNewton(),
+    damping: float = 1.0,
     verbose: bool = False,
     throw: bool = True,
     max_seconds: float | None = None,
@@ -133,8 +140,10 @@ def solve_planner(
     """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
 
     ce: the competitive equilibrium on the same grid to start from (else solved by the same engine on
-    ``ce_residual``: residual-for-residual the CE of ``solve_competitive``); kept as ``.ce`` of the result.
-    tol: sup-norm policy change at which to stop. throw: raise :class:`ConvergenceError` if the change
+    ``ce_residual``: residual-for-residual the CE of ``solve_competitive``, which solves it where that engine
+    leaves a failed state); kept as ``.ce`` of the result.
+    tol: sup-norm policy change at which to stop. damping: Y += damping (T(Y) - Y) per sweep.
+    throw: raise :class:`ConvergenceError` if the change
     is above ``tol``, a policy is not finite, or a per-state solve failed in the last sweep (else warn;
     non-finite policies always raise). max_seconds: stop the planner's sweeps after this wall time (checked
     between chunks of 25 sweeps; the result is then unconverged and says so).
@@ -154,12 +163,19 @@ def solve_planner(
         grid = make_grid(params, spec, bb)
         ce_pol, it, d, nf = solve_ce_start(params, grid, tol=tol, max_iter=max_iter, verbose=verbose)
         if nf or not d <= tol:
-            raise ConvergenceError("competitive equilibrium (planner's start)", d, it, tol,
-                                   f"CE start did not converge: sup change {d:.3e}, failed states {nf}")
-        ce = _finish(params, spec, grid, ce_pol, it, d, nf)
+            # the lean engine has no bracketing rescue: a state at the kink of the previous iterate can fail on
+            # every branch (measured: 1 of 48 states at I = 1, n_b = 24; 2 of 108 at I = 2); the CE engine
+            # (``solve_competitive``: fallback branches and a bracketing rescue) solves the same equations
+            if verbose:
+                print(f"  CE start: {nf} failed states in the lean engine; solving it with solve_competitive")
+            ce = solve_competitive(params, spec, b_bounds=jnp.stack([grid.b[0], grid.b[-1]]), tol=tol,
+                                   max_iter=max_iter, polish=False, verbose=verbose)
+            ce_pol = ce.flat_policy()
+        else:
+            ce = _finish(params, spec, grid, ce_pol, it, d, nf)
     pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
-                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, verbose=verbose,
-                                   max_seconds=max_seconds)
+                                   select=_select(params), newton=newton, tol=tol, max_iter=max_iter, damping=damping,
+                                   verbose=verbose, max_seconds=max_seconds)
     sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)
     finite = bool(np.all(np.isfinite(np.asarray(pol))))
     if not finite or diff > tol or nfail > 0:

@@ -97,17 +97,21 @@ class StateNewton(eqx.Module):
             return f, f
 
         def body(c):
-            y, fn_, it, stalled = c
-            active = (fn_ > self.atol) & ~stalled
-            J, f = jax.jacfwd(fj, has_aux=True)(y)
+            y, _, it, stalled = c
+            J, f = jax.jacfwd(fj, has_aux=True)(y)  # F(y) comes with the Jacobian: no separate evaluation
+            f0 = _norm(f)
+            active = (f0 > self.atol) & ~stalled
             d = small_solve(J, -f)
             d = jnp.where(jnp.all(jnp.isfinite(d)), d, 0.0)
-            t, v = self._line_search(fn, y, d, fn_, active)
-            better = active & (v < fn_)
-            return jnp.where(better, y + t * d, y), jnp.where(better, v, fn_), it + 1, stalled | (active & ~better)
+            t, v = self._line_search(fn, y, d, f0, active)
+            better = active & (v < f0)
+            return jnp.where(better, y + t * d, y), jnp.where(better, v, f0), it + 1, stalled | (active & ~better)
 
+        # max|F| starts at inf: the first step evaluates F(y0) with its Jacobian (one residual trace less in the
+        # compiled sweep than a separate F(y0)); a state already at max|F| <= atol stops there without a step
         y0 = jnp.asarray(y0)
-        y, fn_, _, _ = jax.lax.while_loop(cond, body, (y0, _norm(fn(y0)), jnp.array(0), jnp.array(False)))
+        y, fn_, _, _ = jax.lax.while_loop(cond, body, (y0, jnp.array(jnp.inf, y0.dtype), jnp.array(0),
+                                                       jnp.array(False)))
         return y, fn_ <= self.atol
 
 
@@ -124,52 +128,70 @@ def decode_regime(y, p, R, regime):
 
 
 def _solve(residual, newton, regime, ys, pts, params, grid, table, extra):
-    def one(y0, pt, ex):
-        return newton(lambda y: residual(y, pt, params, grid, table, ex, regime)[0], y0)
+    """Newton at every lane; ``regime`` a static code or a traced code per lane (shape (n,))."""
+    def one(y0, pt, ex, rg):
+        return newton(lambda y: residual(y, pt, params, grid, table, ex, rg)[0], y0)
 
-    return jax.vmap(one)(ys, pts, extra)
+    if isinstance(regime, int):
+        return jax.vmap(lambda y0, pt, ex: one(y0, pt, ex, regime))(ys, pts, extra)
+    return jax.vmap(one)(ys, pts, extra, regime)
 
 
 def _branches(residual, newton, select, ys, pts, params, grid, table, extra):
-    """Slack and binding branches from ``ys``, then ``select``: (y, ok)."""
-    vs, os_ = _solve(residual, newton, 1, ys, pts, params, grid, table, extra)
-    vb, ob = _solve(residual, newton, 2, ys, pts, params, grid, table, extra)
-    y, ok, _ = jax.vmap(lambda y0, a, b, c, d, pt: select(y0, [a, b], [c, d], pt, grid))(ys, vs, vb, os_, ob, pts)
+    """Slack and binding branches from ``ys`` in ONE vmapped Newton (lanes 2m: the regime is a traced code per
+    lane, so the compiled sweep holds one copy of the branch Newton, not one per regime), then ``select``."""
+    m = ys.shape[0]
+    two = jax.tree.map(lambda a: jnp.concatenate([a, a]), (ys, pts, extra))
+    regime = jnp.concatenate([jnp.full((m,), 1), jnp.full((m,), 2)])
+    v, o = _solve(residual, newton, regime, two[0], two[1], params, grid, table, two[2])
+    y, ok, _ = jax.vmap(lambda y0, a, b, c, d, pt: select(y0, [a, b], [c, d], pt, grid))(
+        ys, v[:m], v[m:], o[:m], o[m:], pts)
     return y, ok
+
+
+def _branches_where_failed(residual, newton, select, pol, pts, params, grid, table, extra, new, ok, size):
+    """The branches at the states where ``ok`` is False, ``size`` states at a time (``_sweep.at_failed``: gather,
+    solve, scatter) in a ``while_loop`` until every failed state has had its turn; one compiled copy serves a
+    few failures and a whole grid of them."""
+
+    def cond(c):
+        return jnp.any(c[2])
+
+    def body(c):
+        new, ok, todo = c
+        n = todo.shape[0]
+        idx = jnp.nonzero(todo, size=size, fill_value=n)[0]
+        new, ok_b = at_failed(lambda *sub: _branches(residual, newton, select, sub[0], sub[1], params, grid, table,
+                                                     sub[2]), ~todo, size, (pol, pts, extra), (new, ok))
+        return new, ok_b, todo.at[idx].set(False, mode="drop")
+
+    new, ok, _ = jax.lax.while_loop(cond, body, (new, ok, ~ok))
+    return new, ok
 
 
 def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, grid: TradeoffGrid, extra,
                  smooth_first: bool = True):
     """One sweep from ``pol`` (N, n): each state solved on the smooth residual (regime 0: positive-part
     encoding, complementarity exact); where that failed, ``select`` picks among the slack (1) and binding (2)
-    branches (gathered: at most max(32, N/8) states, else all states; ``TimeIteration(branches="fallback")``).
+    branches (gathered: max(32, N/8) states at a time; ``TimeIteration(branches="fallback")``).
     ``smooth_first=False``: every state on the branches (``branches="all"``). ``select`` None (no constraint):
-    smooth only. residual(y, point, params, grid, table, extra_s, regime) -> (F, aux); extra: per-state arrays
-    (leading axis N) or None. Returns (new policies, ok (N,))."""
+    smooth only. residual(y, point, params, grid, table, extra_s, regime) -> (F, aux), regime a static or traced
+    code (``decode_regime``); extra: per-state arrays (leading axis N) or None. Returns (new policies, ok (N,))."""
     table = grid.policy_table(pol)
     pts = grid_points(grid)
     n = pol.shape[0]
     if extra is None:
         extra = jnp.zeros((n, 0))
-    if select is not None and not smooth_first:
-        new, ok = _branches(residual, newton, select, pol, pts, params, grid, table, extra)
-    else:
+    size = min(n, max(32, n // 8))
+    if select is None:
         new, ok = _solve(residual, newton, 0, pol, pts, params, grid, table, extra)
-    if select is not None and smooth_first:
-        n_gather = min(n, max(32, n // 8))
-
-        def gathered(args):
-            return at_failed(lambda *sub: _branches(residual, newton, select, *sub[:2], params, grid, table, sub[2]),
-                             args[1], n_gather, (pol, pts, extra), args)
-
-        def everywhere(args):
-            new, ok = args
-            y_b, ok_b = _branches(residual, newton, select, pol, pts, params, grid, table, extra)
-            return jnp.where(ok[:, None], new, y_b), ok | ok_b
-
-        nfail = jnp.sum(~ok)
-        case = jnp.where(nfail == 0, 0, jnp.where(nfail <= n_gather, 1, 2))
-        new, ok = jax.lax.switch(case, [lambda a: a, gathered, everywhere], (new, ok))
+    else:
+        if smooth_first:
+            new, ok = _solve(residual, newton, 0, pol, pts, params, grid, table, extra)
+        else:
+            new, ok = pol, jnp.zeros((n,), bool)
+        new, ok = _branches_where_failed(residual, newton, select, pol, pts, params, grid, table, extra, new, ok,
+                                         size)
     finite = jnp.all(jnp.isfinite(new), axis=1)
     return jnp.where((finite & ok)[:, None], new, pol), ok & finite
 
@@ -201,7 +223,10 @@ def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=Sta
     sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
     change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
     Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
-    carry = (pol0, jnp.zeros_like(pol0), jnp.array(0.0), jnp.array(0))
+    # strong (not weak) scalar types: the chunk's outputs must have the carry's types, else the second chunk
+    # recompiles the whole sweep (jnp.array(0.0) is weakly typed; it cost one more full compile)
+    pol0 = jnp.asarray(pol0)
+    carry = (pol0, jnp.zeros_like(pol0), jnp.zeros((), pol0.dtype), jnp.zeros((), jnp.int32))
     it, t0 = 0, time.perf_counter()
     while True:
         out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)

@@ -17,7 +17,8 @@ the budget and c are unchanged):
 **choice** (differs from the seed's timing): tau^K_i is levied on today's purchase of capital instead of
 tomorrow's dividend (one state-dependent number per state and industry instead of one per (s, s')); at
 I = 1 it is zero (the planner's q is the private price). ``solve_taxed_ce`` solves the competitive
-equilibrium under these taxes from the untaxed CE and returns its policies, to compare with the planner's.
+equilibrium under these taxes (from the planner's allocation, or any start) and returns its policies, to compare
+with the planner's; where the taxed economy has two equilibria at a state it keeps the previous iterate's regime.
 """
 
 from __future__ import annotations
@@ -142,15 +143,44 @@ class TaxedEquilibrium(eqx.Module):
     n_failed: int
 
 
-def solve_taxed_ce(planner: PlannerSolution, ce: CESolution | None = None, *, tol: float = 1e-10,
+class PreviousRegime(eqx.Module):
+    """Equilibrium selection of the taxed CE: where both branches give a valid equilibrium at a state, keep the
+    regime of the previous iterate (binding where its s < 0, slack otherwise); where one is valid, that one
+    (:class:`CESelect` with a per-state preference). Started from the planner's allocation, the taxed economy's
+    time iteration then stays on the planner's regime at every state (the taxes make the planner's allocation
+    AN equilibrium of the taxed economy; at planner-slack states a second, binding, taxed equilibrium can exist,
+    which ``CESelect(prefer_bind=True)`` picked)."""
+
+    def __call__(self, y0, values, converged, point=None, grid=None):
+        return CESelect(prefer_bind=y0[0] < 0)(y0, values, converged)
+
+
+def solve_taxed_ce(planner: PlannerSolution, start=None, *, selection: str = "previous", tol: float = 1e-10,
                    max_iter: int = 3000):
-    """The competitive equilibrium with the planner's taxes, by time iteration started from the untaxed ``ce``
-    (default ``planner.ce``)."""
-    ce = planner.ce if ce is None else ce
+    """The competitive equilibrium under the planner's taxes tau^B(s), tau^K_i(s), by time iteration.
+
+    start: the starting allocation, a :class:`CESolution` (e.g. ``planner.ce``) or CE-layout policies (N, I+1)
+    in ``grid_points`` order; default the planner's own allocation. selection: "previous" (keep each state's
+    regime from the previous iterate where both branches are valid: :class:`PreviousRegime`) or "bind" (prefer
+    the binding branch, ``CESelect(prefer_bind=True)``). Returns a :class:`TaxedEquilibrium`; compare its
+    policies with the planner's (``b_next``, ``k_next``, ``q``)."""
+    if selection not in ("previous", "bind"):
+        raise ValueError(f"selection: 'previous' or 'bind', got {selection!r}")
     p, g = planner.params, planner.grid
+    I = planner.n_industries
     tau_b, tau_k = _taxes(p, g, planner.flat_policy())
-    select = CESelect(prefer_bind=True) if p.constrained else None
-    pol, it, diff, nfail = iterate(_taxed_fn, ce.flat_policy(), p, g, extra=(tau_b, tau_k), select=select,
+    if start is None:
+        pol0 = planner.flat_policy()[:, : I + 1]
+    elif isinstance(start, CESolution):
+        pol0 = start.flat_policy()[:, : I + 1]
+    else:
+        pol0 = jnp.asarray(start, float)
+    if pol0.shape != (g.R.shape[0] * np.prod(g.endog_shape), I + 1):
+        raise ValueError(f"start: expected CE-layout policies of shape (N, {I + 1}) on the planner's grid, "
+                         f"got {pol0.shape}")
+    select = None if not p.constrained else (PreviousRegime() if selection == "previous" else
+                                            CESelect(prefer_bind=True))
+    pol, it, diff, nfail = iterate(_taxed_fn, pol0, p, g, extra=(tau_b, tau_k), select=select,
                                    tol=tol, max_iter=max_iter, smooth_first=False)
     bp, kp_free, q, _, _ = decode(pol, p, g.R[grid_points(g)[2]])
     shape = planner.c.shape

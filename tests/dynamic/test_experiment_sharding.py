@@ -25,13 +25,19 @@ SCRIPT = textwrap.dedent('''
     assert jax.device_count() == 4, jax.devices()
     spec = GridSpec(n_b=3, n_k=4, n_z=3, n_R=1, b_min=-0.1, b_max=0.02, k_lo=0.08, k_hi=0.62, order_k=1)
     p = default_params(2)
-    g = make_grid(p, spec)
-    b, kf, e = grid_points(g)
-    kpf = kf + 0.3 * (0.45 - kf)  # a constructed allocation: b' = b, partial adjustment of k_1
-    q = jnp.full_like(b, float(steady_state_price(p)))
-    pol = encode(b, kpf, q, jnp.zeros_like(b), p, g.R[e])
-    kp = full_capital(kpf, p.K_bar)
-    c = consumption(p, b, full_capital(kf, p.K_bar), b, kp, g.zbar[e], g.R[e])
+
+
+    @jax.jit  # one compile (op by op, each eager op compiled on its own: most of this script's time)
+    def allocation(p):
+        g = make_grid(p, spec)
+        b, kf, e = grid_points(g)
+        kpf = kf + 0.3 * (0.45 - kf)  # a constructed allocation: b' = b, partial adjustment of k_1
+        q = jnp.full_like(b, steady_state_price(p))
+        pol = encode(b, kpf, q, jnp.zeros_like(b), p, g.R[e])
+        kp = full_capital(kpf, p.K_bar)
+        return g, b, pol, kp, q, consumption(p, b, full_capital(kf, p.K_bar), b, kp, g.zbar[e], g.R[e])
+
+    g, b, pol, kp, q, c = allocation(p)
     full = g.endog_shape + g.exog_shape
     z, s = jnp.zeros(full), jnp.asarray(0.0)
     sol = CESolution(params=p, grid=g, spec=spec, policy=pol.reshape(full + (3,)), b_next=b.reshape(full),
