@@ -1,8 +1,9 @@
 """One time-iteration sweep, and the Newton-GMRES polish of the collocation system.
 
-``sweep``: every grid state's system F(y; s, Y_n) = 0 solved by the core Newton from Y_n(s),
-against one interpolation table of Y_n (built once per sweep); states are processed in chunks
-(``lax.map(..., batch_size=chunk)``, ``vmap`` inside) so the per-chunk working set stays in cache.
+``sweep``: every grid state's system F(y; s, Y_n) = 0 solved from Y_n(s) by the core Newton's iteration,
+against one interpolation table of Y_n (built once per sweep): ``_batched_newton.BatchedNewton`` (one flat
+loop per state, rounds over the first ``chunk`` states still iterating) where ``ti.newton`` is the dense
+float64 Newton, else ``core.root_find`` per state in ``lax.map`` chunks (``vmap`` inside).
 Guess and verify (``branches="all"``): each state is solved on every smooth branch and
 ``select`` keeps the valid one (or the preferred one where several are valid: equilibrium
 selection); ``branches="fallback"``: the branches only at the states where the smooth solve failed,
