@@ -9,6 +9,9 @@ Sweep variants (the JAX side is ``TimeIteration``: one interpolation table per s
   * "smooth": ``time_iteration(..., regimes=None)``, one solve on the positive-part decoding of s;
   * "guess-and-verify": ``regimes=CE_REGIMES, select=ce_select`` (one solve on the slack branch,
     one on the binding branch, keep the valid one);
+  * "smooth, root_find per state": the smooth sweep with ``TimeIteration(batched=False)``: ``core.root_find``
+    vmapped over the states (nested Newton and line-search loops: every state of a chunk pays for the slowest;
+    the sweep before 2026-11-26); the other variants use ``_batched_newton.BatchedNewton`` (the same iterates);
   * "smooth, float32 LU": the smooth sweep with ``Newton(linear=DenseLU(dtype=float32))`` (Jacobian and LU
     in float32, residual, line search and stopping test in float64).
 
@@ -99,7 +102,8 @@ GV_MAX_POINTS = 20_000  # guess-and-verify sweeps on grids up to this size (all 
 SC_MAX_POINTS = 2_000  # solve_competitive on convergence grids up to this size (all with --full)
 N_FIRST, N_SECOND = 100, 50  # plain time iteration: sweeps before the rate estimate, sweeps it uses
 SMOOTH, GV, F32 = "smooth", "guess-and-verify", "smooth, float32 LU"
-VARIANTS = {"smooth": SMOOTH, "f32": F32, "gv": GV}  # --variants keys
+RF = "smooth, root_find per state"  # the sweep before BatchedNewton (core.root_find vmapped over states)
+VARIANTS = {"smooth": SMOOTH, "rf": RF, "f32": F32, "gv": GV}  # --variants keys
 VARIANT_KEYS = tuple(VARIANTS)
 STATE_SPECS = {1350: (10, 5, 3, 3), 10800: (40, 10, 3, 3), 108000: (200, 20, 3, 3)}  # --states
 CHUNK = 512  # states per lax.map chunk of a sweep
@@ -134,6 +138,8 @@ def jax_time_iteration(p, grid, variant):
     linear = DenseLU(dtype=jnp.float32) if variant == F32 else DenseLU()
     newton = Newton(atol=NEWTON_ATOL, max_backtracks=BACKTRACKS, linear=linear)
     extra = dict(regimes=CE_REGIMES, select=ce_select, branches="all") if variant == GV else {}
+    if variant == RF:
+        extra = dict(batched=False)
 
     def fn(pol, max_iter, tol):
         ti = TimeIteration(

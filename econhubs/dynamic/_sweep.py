@@ -1,8 +1,9 @@
 """One time-iteration sweep, and the Newton-GMRES polish of the collocation system.
 
-``sweep``: every grid state's system F(y; s, Y_n) = 0 solved by the core Newton from Y_n(s),
-against one interpolation table of Y_n (built once per sweep); states are processed in chunks
-(``lax.map(..., batch_size=chunk)``, ``vmap`` inside) so the per-chunk working set stays in cache.
+``sweep``: every grid state's system F(y; s, Y_n) = 0 solved from Y_n(s) by the core Newton's iteration,
+against one interpolation table of Y_n (built once per sweep): ``_batched_newton.BatchedNewton`` (one flat
+loop per state, rounds over the first ``chunk`` states still iterating) where ``ti.newton`` is the dense
+float64 Newton, else ``core.root_find`` per state in ``lax.map`` chunks (``vmap`` inside).
 Guess and verify (``branches="all"``): each state is solved on every smooth branch and
 ``select`` keeps the valid one (or the preferred one where several are valid: equilibrium
 selection); ``branches="fallback"``: the branches only at the states where the smooth solve failed,
@@ -23,7 +24,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
-from ..core import GMRES, FunctionPreconditioner, Newton, root_find
+from ..core import GMRES, DenseLU, FunctionPreconditioner, Newton, root_find
+from ._batched_newton import BatchedNewton, map_states as map_states
 from ._grid import TradeoffGrid, grid_points
 
 
@@ -33,14 +35,6 @@ class SweepOut(eqx.Module):
     policy: Float[Array, "N n"]
     ok: Bool[Array, " N"]
     n_multiple: Int[Array, ""]
-
-
-def map_states(f: Callable, xs, chunk: int):
-    """f mapped over the leading axis of ``xs`` in chunks of ``chunk`` (vmap within a chunk)."""
-    n = jax.tree.leaves(xs)[0].shape[0]
-    if n <= chunk:
-        return jax.vmap(f)(*xs)
-    return jax.lax.map(lambda x: f(*x), xs, batch_size=chunk)
 
 
 def solve_state(residual: Callable, newton: Newton, steps: int, regime, y0, point, params, grid, table):
@@ -69,15 +63,38 @@ def at_failed(fn: Callable, ok, size: int, inputs: tuple, outputs: tuple) -> tup
     return tuple(o.at[idx].set(r, mode="drop") for o, r in zip(outputs, res))
 
 
-def _branches(ti, residual, y0, point, params, grid, table):
-    """Each smooth branch solved from y0 (``ti.branch_steps`` Newton steps, ``ti.branch_backtracks`` halvings),
-    then ``ti.select``."""
-    newton = eqx.tree_at(lambda n: n.max_backtracks, ti.newton, ti.branch_backtracks)
-    vals, oks = zip(
-        *(solve_state(residual, newton, ti.branch_steps, r, y0, point, params, grid, table) for r in ti.regimes)
-    )
-    out = ti.select(y0, list(vals), list(oks), point, grid)
-    return out if len(out) == 3 else (*out, jnp.array(False))
+def batched(ti, steps: int, backtracks: int) -> BatchedNewton | None:
+    """The :class:`BatchedNewton` with ``ti.newton``'s settings (None where ``ti.newton`` is not the plain dense
+    float64 Newton with a line search, or ``ti.batched`` is off: then each state runs ``core.root_find``)."""
+    nt = ti.newton
+    plain = isinstance(nt.linear, DenseLU) and nt.linear.dtype is None and nt.line_search
+    if not (ti.batched and plain):
+        return None
+    return BatchedNewton(atol=nt.atol, max_steps=steps, max_backtracks=backtracks, armijo=nt.armijo, batch=ti.chunk)
+
+
+def solve_states(ti, residual: Callable, steps: int, backtracks: int, regime, ys, pts, params, grid, table):
+    """Every state's solve (regime None: smooth; else one branch) from ``ys``: (y (N, n), converged (N,))."""
+    kw = {} if regime is None else {"regime": regime}
+    bn = batched(ti, steps, backtracks)
+    if bn is not None:
+        return bn(lambda y, pt: residual(y, pt, params, grid, table, **kw)[0], ys, pts)
+    newton = eqx.tree_at(lambda n: n.max_backtracks, ti.newton, backtracks)
+    return map_states(lambda y, *pt: solve_state(residual, newton, steps, regime, y, pt, params, grid, table),
+                      (ys, *pts), ti.chunk)
+
+
+def _branches(ti, residual, ys, pts, params, grid, table):
+    """Each smooth branch solved from ``ys`` (``ti.branch_steps`` Newton steps, ``ti.branch_backtracks`` halvings),
+    then ``ti.select`` per state: (y, ok, multiple)."""
+    vals, oks = zip(*(solve_states(ti, residual, ti.branch_steps, ti.branch_backtracks, r, ys, pts, params, grid,
+                                   table) for r in ti.regimes))
+
+    def pick(y0, v, o, pt):
+        out = ti.select(y0, list(v), list(o), pt, grid)
+        return out if len(out) == 3 else (*out, jnp.array(False))
+
+    return jax.vmap(pick)(ys, vals, oks, pts)
 
 
 def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
@@ -86,22 +103,17 @@ def sweep(ti, residual: Callable, pol, params, grid: TradeoffGrid) -> SweepOut:
     table = grid.policy_table(pol, kink=True)
     n = pol.shape[0]
     if ti.branches == "all":
-        new, ok, mult = map_states(
-            lambda y, pt: _branches(ti, residual, y, pt, params, grid, table), (pol, pts), ti.chunk
-        )
+        new, ok, mult = _branches(ti, residual, pol, pts, params, grid, table)
         n_mult = jnp.sum(mult)
     else:
-        new, ok = map_states(
-            lambda y, pt: solve_state(residual, ti.newton, ti.newton_steps, None, y, pt, params, grid, table),
-            (pol, pts),
-            ti.chunk,
-        )
+        new, ok = solve_states(ti, residual, ti.newton_steps, ti.newton.max_backtracks, None, pol, pts, params, grid,
+                               table)
         n_mult = jnp.array(0)
     if ti.branches == "fallback":
         n_gather = min(n, max(64, n // 16))
 
         def branches(_):
-            out = at_failed(jax.vmap(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table)),
+            out = at_failed(lambda y, pt: _branches(ti, residual, y, pt, params, grid, table),
                             ok, n_gather, (pol, pts), (new, ok, jnp.zeros(n, bool)))
             return out[0], out[1], jnp.sum(out[2])
 

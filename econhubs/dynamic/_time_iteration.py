@@ -86,7 +86,10 @@ class TimeIteration(eqx.Module):
     tol: sup-norm policy change at which to stop. max_iter: sweeps. damping: Y += damping (T(Y) - Y).
     newton, newton_steps: the per-state solver; branch_steps, branch_backtracks: its steps and step
     halvings on the smooth branches (more patient: near the kink of last iterate's policies).
-    chunk: states per ``lax.map`` chunk. accelerate: extrapolate every this many sweeps (0: off).
+    chunk: states per ``lax.map`` chunk (per round of the batched Newton). batched: the states' Newton solves by
+    ``_batched_newton.BatchedNewton`` (core.Newton's iterates as one flat loop per state, compacted; used when
+    ``newton`` is the dense float64 Newton with a line search); False: ``core.root_find`` per state (nested
+    loops under vmap). accelerate: extrapolate every this many sweeps (0: off).
     polish_below: sweep change below which the collocation system is polished once (None: off).
     branches: "off" (one smooth solve per state), "all" (every state solved on each of ``regimes``
     and ``select`` picks) or "fallback" (branches only where the smooth solve failed, gathered).
@@ -105,6 +108,7 @@ class TimeIteration(eqx.Module):
     branch_steps: int = 40
     branch_backtracks: int = 30
     chunk: int = 512
+    batched: bool = True
     accelerate: int = 10
     polish_below: float | None = 1e-3
     branches: str = "off"

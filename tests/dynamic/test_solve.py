@@ -2,7 +2,6 @@
 
 import jax
 import numpy as np
-import pytest
 
 from econhubs.dynamic import GridSpec, default_params, impulse_response, simulate, solve_competitive, stack_params
 
@@ -13,7 +12,6 @@ FAST = dict(guess_verify=False, polish=False, tol=1e-10, max_iter=4000)
 SMALL2 = GridSpec(n_b=5, n_k=3, n_z=2, n_R=1, b_lo_mult=0.85, b_hi_mult=0.35)  # I = 2, seed thetas, slack grid
 
 
-@pytest.mark.xla_default_opt
 def test_industries_1_and_3_converge():
     """I = 1 at the seed's theta on a slack grid; I = 3 at the default calibration (theta = 0.02) on a tiny grid
     with the spec's bond bounds, where the constraint binds at about half the states (issue 17: I = 3 converges;
@@ -49,7 +47,6 @@ def test_simulation_and_irf_finite():
     assert all(np.all(np.isfinite(v)) for v in irf["irf"].values())
 
 
-@pytest.mark.xla_default_opt
 def test_fallback_reaches_the_guess_and_verify_fixed_point():
     """Smooth solves with both branches (and the bracketing rescue) only at failed states ('fallback') and
     both branches everywhere (True) are different iterations with the same fixed point; the constraint binds."""
