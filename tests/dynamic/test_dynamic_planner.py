@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import long
 from scipy.interpolate import CubicSpline
-from test_vfi import _golden_max, _spline_at  # the CE's VFI check (tests/dynamic/test_vfi.py): same search
+from test_accuracy import _golden_max, _spline_at  # the CE's VFI check (tests/dynamic/test_accuracy.py): same search
 
 from econhubs.dynamic import (
     GridSpec,
