@@ -156,8 +156,9 @@ def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts], local:
     numeraire = logsumexp_cities(jax.nn.logsumexp(z["w"] + lL, axis=1), local)
     numeraire = (numeraire[0] if local else numeraire) * jnp.sqrt(float(n_unknowns))
     struct = has_structures(p)
-    r_r = r_r.at[0].set(jnp.where(struct, numeraire, r_r[0]))
-    r_w = r_w.at[0, 0].set(jnp.where(struct, r_w[0, 0], numeraire))
+    first = jnp.arange(r_r.shape[0]) == 0  # a mask, not a scatter: one elementwise kernel
+    r_r = jnp.where(first & struct, numeraire, r_r)
+    r_w = jnp.where(first[:, None] & (jnp.arange(r_w.shape[1]) == 0)[None] & ~struct, numeraire, r_w)
     if f.L_fixed is None:
         v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
         lse = logsumexp_cities(v, local)
