@@ -26,10 +26,10 @@ from ..core import (
     is_concrete,
     root_find,
 )
-from ._hubs import blocks, city_log_price, dropped_equation, has_structures, residual
+from ._hubs import blocks, city_log_price, dropped_from_blocks, has_structures, residual
 from ._hubs_precond import CityBlockPreconditioner
 from ._params import Fundamentals, HubsParams, TradeCosts, check_model
-from ._trade import sales, trade_shares
+from ._trade import log_price_index, sales, trade_shares
 
 WALRAS_TOL = 1e-8
 """Largest |residual| of the dropped market-clearing equation accepted after a solve (Walras' law
@@ -99,18 +99,14 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
     lr = jnp.where(has_structures(p), lr, 0.0)
     z = {"w": lw, "L": lL, "P": jnp.zeros((N, J)), "Y": jnp.zeros((N, J)), "r": lr}
 
-    def price_sweep(_, lP):
-        b = blocks({**z, "P": lP}, p, f, trade)
-        return b.lP_model
-
-    lP = jax.lax.fori_loop(0, sweeps, price_sweep, z["P"])
-    b = blocks({**z, "P": lP}, p, f, trade)
-    E = b.E
+    b = blocks(z, p, f, trade)  # at ln P = 0: ln x = b.lx + ln P γ^T, and E does not depend on prices
+    lP = jax.lax.fori_loop(0, sweeps, lambda _, lP: log_price_index(b.lx + lP @ p.io.T, p.theta, trade), z["P"])
+    lx, E = b.lx + lP @ p.io.T, b.E
     Y0 = E[:, None] * (p.alpha[None] + 1.0 / J) / p.gamma[None]  # > 0 also where α^j = 0
 
     def sales_sweep(_, Y):
         X = Y @ p.io + E[:, None] * p.alpha[None]
-        return sales(b.lx, lP, X, p.theta, trade)
+        return sales(lx, lP, X, p.theta, trade)
 
     Y = jax.lax.fori_loop(0, sweeps, sales_sweep, Y0)
     return {**z, "P": lP, "Y": jnp.log(Y)}
@@ -118,7 +114,7 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
 
 def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> Equilibrium:
     b = blocks(z, p, f, trade)
-    walras = jax.lax.stop_gradient(dropped_equation(z, (p, f, trade)))
+    walras = jax.lax.stop_gradient(dropped_from_blocks(z, p, f, b))
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
     U = gamma_fn(1.0 - 1.0 / p.nu) * jnp.sum((f.A * b.C) ** p.nu, axis=0) ** (1.0 / p.nu)

@@ -139,7 +139,12 @@ def dropped_equation(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]
     city 0, occupation 0 without structures). Walras' law makes it hold at every solution of the
     others; a value beyond rounding means the solve is wrong (e.g. β = 1 - 1e-13: ln r_0 unidentified)."""
     p, f, trade = model
-    r_w, r_r = _market_clearing(z, p, f, blocks(z, p, f, trade))
+    return dropped_from_blocks(z, p, f, blocks(z, p, f, trade))
+
+
+def dropped_from_blocks(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks) -> Array:
+    """:func:`dropped_equation` from blocks already computed at z (one evaluation for outputs and check)."""
+    r_w, r_r = _market_clearing(z, p, f, b)
     return jnp.where(has_structures(p), r_r[0], r_w[0, 0])
 
 
