@@ -10,6 +10,8 @@ differentiation (``econhubs.core.root_find``).
 
 from __future__ import annotations
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -19,10 +21,12 @@ from jaxtyping import Array, Float
 
 from ..core import (
     GMRES,
+    RESULTS,
     ConvergenceError,
     Newton,
     Solution,
     check_solution,
+    exported_call,
     is_concrete,
     root_find,
 )
@@ -126,11 +130,35 @@ def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: Trad
     )
 
 
-@eqx.filter_jit
-def _solve(p, f, trade, z0, solver, max_steps):
+def _solve_impl(p, f, trade, z0, solver, max_steps):
     z0 = initial_guess(p, f, trade) if z0 is None else z0
     sol = root_find(residual, z0, (p, f, trade), solver=solver, max_steps=max_steps, throw=False)
     return _package(sol.value, sol, p, f, trade), sol
+
+
+_solve = eqx.filter_jit(_solve_impl)
+
+_PLAIN = ("w", "L", "Lkj", "P", "x", "Y", "X", "r", "C", "U", "lam", "E", "chi", "z", "residual", "iterations",
+          "converged", "walras")
+
+
+def _solve_plain(p, f, trade, z0, max_steps):
+    """The default solve with plain containers out (a dict of arrays): the program that
+    :func:`econhubs.core.exported_call` serializes."""
+    eq, sol = _solve_impl(p, f, trade, z0, HUBS_SOLVER, max_steps)
+    return {**{k: getattr(eq, k) for k in _PLAIN}, "result": jax.tree.leaves(sol.result), "stats": sol.stats}
+
+
+def _solve_exported(p, f, trade, z0, max_steps):
+    """(Equilibrium, Solution) from the stored export of :func:`_solve_plain`, or None (see exported_call)."""
+    out = exported_call(f"hubs-solve-{max_steps}", functools.partial(_solve_plain, max_steps=max_steps), p, f, trade,
+                        z0)
+    if out is None:
+        return None
+    result = jax.tree.unflatten(jax.tree.structure(RESULTS.successful), out["result"])
+    sol = Solution(value=out["z"], aux=None, residual=out["residual"], num_steps=out["iterations"], result=result,
+                   stats=out["stats"])
+    return Equilibrium(**{k: out[k] for k in _PLAIN}, params=p, fundamentals=f, trade=trade), sol
 
 
 def check_walras(eq: Equilibrium) -> None:
@@ -177,7 +205,8 @@ def solve_equilibrium(
             f"trade: kernels {trade.kernels.shape} and group (len {len(trade.group)}) do not match N={N}, J={J}"
         )
     check_model(params, fundamentals, trade)
-    eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps)
+    out = _solve_exported(params, fundamentals, trade, z0, max_steps) if solver is HUBS_SOLVER else None
+    eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps) if out is None else out
     if throw:
         check_solution(sol, "sectoral-hubs equilibrium (Newton-GMRES)", solver.atol)
         check_walras(eq)
