@@ -13,7 +13,10 @@ lower, compile). ``--cache``: the solve call of a fresh process (N = 382) with a
 cache folder, with the serialized-export cache (the default once the cache is on) and with the
 persistent compilation cache alone; with ``--cli`` also ``econhubs hubs`` wall time cold vs warm.
 
-    python benchmarks/bench_hubs.py [--sizes 50 100] [--repeats 3] [--cache [--cli]] [--no-old] [--no-grad]
+    PYTHONPATH=. python benchmarks/bench_hubs.py [--sizes 50 100] [--repeats 3] [--cache [--cli]] [--no-old] [--no-grad]
+
+(``PYTHONPATH=.`` from a git worktree: a script's folder, not the working directory, heads ``sys.path``, so
+without it an installed econhubs elsewhere would be the one measured.)
 """
 
 from __future__ import annotations
