@@ -20,6 +20,11 @@ from ._compile_cache import (
     enable_compilation_cache as enable_compilation_cache,
 )
 from ._errors import ConvergenceError as ConvergenceError
+from ._export_cache import (
+    enable_export_cache as enable_export_cache,
+    export_cache_dir as export_cache_dir,
+    exported_call as exported_call,
+)
 from ._gmres import LineaxGMRES as LineaxGMRES, gmres as gmres
 from ._interp import (
     CellTable as CellTable,

@@ -34,57 +34,54 @@ def _norm(v):
     return jnp.sqrt(jnp.sum(v * v))
 
 
-def _arnoldi_cycle(matvec: Callable, precond: Callable, r, x, m: int, tol):
-    """One GMRES(m) cycle from x with true residual r: early exit once |g_k| <= tol."""
-    n, dt = r.shape[0], r.dtype
-    beta = _norm(r)
-    V = jnp.zeros((m + 1, n), dt).at[0].set(r / jnp.where(beta > 0, beta, 1.0))
-    R = jnp.zeros((m, m), dt)
-    g = jnp.zeros(m + 1, dt).at[0].set(beta)
-    cs, sn = jnp.zeros(m, dt), jnp.zeros(m, dt)
-    rows = jnp.arange(m + 1)
+def _arnoldi_step(k, V, R, g, cs, sn, w, m: int):
+    """Arnoldi step k given w = A M v_k: CGS2 orthogonalisation, Givens update of R and g."""
+    dt = w.dtype
+    mask = (jnp.arange(m + 1) <= k).astype(dt)
+    h = (V @ w) * mask  # CGS2: project out the basis twice
+    w = w - h @ V
+    h2 = (V @ w) * mask
+    w = w - h2 @ V
+    h = h + h2
+    hn = _norm(w)
+    brk = ~(hn > 1e3 * jnp.finfo(dt).tiny) | ~jnp.isfinite(hn)
+    V = V.at[k + 1].set(w / jnp.where(brk, 1.0, hn))
+    h = h.at[k + 1].set(jnp.where(jnp.isfinite(hn), hn, 0.0))
 
-    def cond(c):
-        k, _, _, g, _, _, brk = c
-        return (k < m) & (jnp.abs(g[k]) > tol) & ~brk
+    def rotate(i, h):  # previous Givens rotations, i < k
+        a, b = h[i], h[i + 1]
+        on = i < k
+        h = h.at[i].set(jnp.where(on, cs[i] * a + sn[i] * b, a))
+        return h.at[i + 1].set(jnp.where(on, -sn[i] * a + cs[i] * b, b))
 
-    def body(c):
-        k, V, R, g, cs, sn, _ = c
-        w = matvec(precond(V[k]))
-        mask = (rows <= k).astype(dt)
-        h = (V @ w) * mask  # CGS2: project out the basis twice
-        w = w - h @ V
-        h2 = (V @ w) * mask
-        w = w - h2 @ V
-        h = h + h2
-        hn = _norm(w)
-        brk = ~(hn > 1e3 * jnp.finfo(dt).tiny) | ~jnp.isfinite(hn)
-        V = V.at[k + 1].set(w / jnp.where(brk, 1.0, hn))
-        h = h.at[k + 1].set(jnp.where(jnp.isfinite(hn), hn, 0.0))
+    h = jax.lax.fori_loop(0, m, rotate, h)
+    a, b = h[k], h[k + 1]
+    rho = jnp.hypot(a, b)
+    c_k = jnp.where(rho > 0, a / jnp.where(rho > 0, rho, 1.0), 1.0)
+    s_k = jnp.where(rho > 0, b / jnp.where(rho > 0, rho, 1.0), 0.0)
+    R = R.at[:, k].set(h[:m].at[k].set(rho))
+    g = g.at[k + 1].set(-s_k * g[k]).at[k].set(c_k * g[k])
+    return V, R, g, cs.at[k].set(c_k), sn.at[k].set(s_k), brk
 
-        def rotate(i, h):  # previous Givens rotations, i < k
-            a, b = h[i], h[i + 1]
-            on = i < k
-            h = h.at[i].set(jnp.where(on, cs[i] * a + sn[i] * b, a))
-            return h.at[i + 1].set(jnp.where(on, -sn[i] * a + cs[i] * b, b))
 
-        h = jax.lax.fori_loop(0, m, rotate, h)
-        a, b = h[k], h[k + 1]
-        rho = jnp.hypot(a, b)
-        c_k = jnp.where(rho > 0, a / jnp.where(rho > 0, rho, 1.0), 1.0)
-        s_k = jnp.where(rho > 0, b / jnp.where(rho > 0, rho, 1.0), 0.0)
-        R = R.at[:, k].set(h[:m].at[k].set(rho))
-        g = g.at[k + 1].set(-s_k * g[k]).at[k].set(c_k * g[k])
-        return k + 1, V, R, g, cs.at[k].set(c_k), sn.at[k].set(s_k), brk
-
-    init = (jnp.array(0), V, R, g, cs, sn, jnp.array(False))
-    k, V, R, g, _, _, _ = jax.lax.while_loop(cond, body, init)
+def _cycle_update(k, V, R, g, m: int):
+    """Σ_i u_i v_i with R u = g over the first k columns (the cycle's correction before M)."""
+    dt = g.dtype
     on = jnp.arange(m) < k
     Rk = jnp.where(on[:, None] & on[None, :], R, 0.0) + jnp.diag(jnp.where(on, 0.0, 1.0).astype(dt))
     diag_ok = jnp.where(on, jnp.abs(jnp.diag(R)) > 0, True)
     Rk = Rk + jnp.diag(jnp.where(diag_ok, 0.0, 1.0).astype(dt))
     u = jax.scipy.linalg.solve_triangular(Rk, jnp.where(on, g[:m], 0.0), lower=False)
-    return x + precond(u @ V[:m]), k
+    return u @ V[:m]
+
+
+def _restart(r, m: int):
+    """A fresh cycle from the true residual r: (V, R, g, cs, sn)."""
+    dt = r.dtype
+    beta = _norm(r)
+    V = jnp.zeros((m + 1, r.shape[0]), dt).at[0].set(r / jnp.where(beta > 0, beta, 1.0))
+    g = jnp.zeros(m + 1, dt).at[0].set(beta)
+    return V, jnp.zeros((m, m), dt), g, jnp.zeros(m, dt), jnp.zeros(m, dt)
 
 
 def gmres(
@@ -102,23 +99,43 @@ def gmres(
     precond: right preconditioner v -> M v (M ~ A^{-1}). Stops when ||b - A x||_2 <=
     max(rtol ||b||_2, atol), checked on the true residual after each cycle of at most
     ``restart`` steps, or after ``max_restarts`` cycles.
+
+    One ``while_loop`` whose every pass makes **one** product ``matvec(.)`` and one ``precond(.)``
+    (each is a call site that XLA compiles; a JVP of a big model costs seconds of compile time):
+    an Arnoldi pass multiplies M v_k; the pass that ends a cycle (k = restart, |g_k| <= tol or
+    breakdown) forms x + M V u and multiplies it, giving the true residual for the restart test.
     """
     precond = (lambda v: v) if precond is None else precond
     m = int(min(restart, b.shape[0]))
     tol = jnp.maximum(rtol * _norm(b), atol).astype(b.dtype)
+    zero = jnp.array(0)
 
     def cond(c):
-        _, r, rnorm, cycles, _ = c
-        return (rnorm > tol) & (cycles < max_restarts) & jnp.isfinite(rnorm)
+        x, rnorm, cycles, nmv, k, V, R, g, cs, sn, brk, checked = c
+        stop = checked & ((rnorm <= tol) | (cycles >= max_restarts) | ~jnp.isfinite(rnorm))
+        return ~stop
 
     def body(c):
-        x, r, _, cycles, nmv = c
-        x, k = _arnoldi_cycle(matvec, precond, r, x, m, tol)
-        r = b - matvec(x)
-        return x, r, _norm(r), cycles + 1, nmv + k + 1
+        x, rnorm, cycles, nmv, k, V, R, g, cs, sn, brk, _ = c
+        end = (k >= m) | (jnp.abs(g[jnp.minimum(k, m)]) <= tol) | brk
+        v = jax.lax.cond(end, lambda: _cycle_update(k, V, R, g, m), lambda: V[jnp.minimum(k, m - 1)])
+        mv_in = precond(v)
+        x_new = x + mv_in
+        w = matvec(jnp.where(end, x_new, mv_in))
 
-    init = (jnp.zeros_like(b), b, _norm(b), jnp.array(0), jnp.array(0))
-    x, _, rnorm, _, nmv = jax.lax.while_loop(cond, body, init)
+        def new_cycle():
+            r = b - w
+            return (x_new, _norm(r), cycles + 1, zero, *_restart(r, m), jnp.array(False), jnp.array(True))
+
+        def arnoldi():
+            kk = jnp.minimum(k, m - 1)
+            return (x, rnorm, cycles, k + 1, *_arnoldi_step(kk, V, R, g, cs, sn, w, m), jnp.array(False))
+
+        out = jax.lax.cond(end, new_cycle, arnoldi)
+        return (out[0], out[1], out[2], nmv + 1, *out[3:])
+
+    init = (jnp.zeros_like(b), _norm(b), zero, zero, zero, *_restart(b, m), jnp.array(False), jnp.array(True))
+    x, rnorm, _, nmv, *_ = jax.lax.while_loop(cond, body, init)
     return x, rnorm <= tol, nmv, rnorm
 
 

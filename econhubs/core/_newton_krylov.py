@@ -4,7 +4,8 @@ The inexact Newton step (Dembo, Eisenstat & Steihaug 1982) solves
 $\lVert J d + F\rVert_2 \le η_t \lVert F\rVert_2$ with the forcing term
 $η_t = \min(\text{rtol}, \max(\text{rtol\_min}, \text{forcing}\cdot\max|F_t|))$ (loose far from
 the root, tight near it, so convergence stays superlinear), by :func:`econhubs.core.gmres` on
-$v \mapsto J v$ from one ``jax.linearize`` per step. In ``dtype=jnp.float32`` the linearisation,
+$v \mapsto J v$ from the ``jax.linearize`` of F at the accepted trial point (the same primal pass
+that evaluated F there: one residual call site). In ``dtype=jnp.float32`` the linearisation,
 preconditioner and Krylov basis are float32 while the residual, line search and stopping test
 stay float64 (issue 11: ~1.7x cheaper per Krylov iteration on the hubs model).
 
@@ -84,6 +85,12 @@ class FixedPreconditioner(AbstractPreconditioner):
         return self.inner.apply(state, v)
 
 
+def _flat_out(out, dtype):
+    """(flat F, (F, aux)) from ``fn``'s output (F, aux)."""
+    f, aux = out
+    return ravel_pytree(f)[0].astype(dtype), (f, aux)
+
+
 class GMRES(AbstractLinearSolve):
     """Matrix-free Newton step by restarted, right-preconditioned GMRES (see module docstring).
 
@@ -115,8 +122,16 @@ class GMRES(AbstractLinearSolve):
             raise ValueError("GMRES: restart, max_restarts and precond_every must be >= 1 (precond_every: or None)")
 
     def evaluate(self, fn, y, args):
-        f, aux = fn(y, args)
-        return f, aux, None
+        """F and aux at y; without ``dtype``, also the ``jax.linearize`` point of F there (one primal
+        pass serves the line search and the Krylov JVPs). With ``dtype``, ``solve`` linearises a
+        cast copy of F itself (a second, lower-precision call site)."""
+        if self.dtype is not None:
+            f, aux = fn(y, args)
+            return f, aux, None
+        flat, unravel = ravel_pytree(y)
+        fflat, jvp, (f, aux) = jax.linearize(lambda v: _flat_out(fn(unravel(v), args), flat.dtype), flat,
+                                             has_aux=True)
+        return f, aux, jvp
 
     def init(self, fn, y, args):
         """``precond_every=None``: the preconditioner, built once here. Otherwise a placeholder of its
@@ -129,12 +144,14 @@ class GMRES(AbstractLinearSolve):
         return self.preconditioner.placeholder(cast(y, self.dtype), cast(args, self.dtype))
 
     def solve(self, fn, y, args, f, lin, state, step, fnorm):
-        del lin
         yc, argsc = cast(y, self.dtype), cast(args, self.dtype)
         flat, unravel = ravel_pytree(yc)
-        fn_l = lowp_fn(self, fn)
         dt = flat.dtype  # outputs cast back: fn or the preconditioner may close over wider arrays
-        _, jvp = jax.linearize(lambda v: ravel_pytree(fn_l(unravel(v), argsc)[0])[0].astype(dt), flat)
+        if lin is None:
+            fn_l = lowp_fn(self, fn)
+            _, jvp = jax.linearize(lambda v: ravel_pytree(fn_l(unravel(v), argsc)[0])[0].astype(dt), flat)
+        else:
+            jvp = lin
         pc = self.preconditioner
         if pc is None:
             precond = None

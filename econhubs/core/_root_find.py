@@ -101,7 +101,9 @@ def root_find(
         y0,
         args,
         has_aux=True,
-        max_steps=max_steps,
+        options={"max_newton_steps": max_steps},
+        # each loop pass is one trial point: at most max_backtracks + 1 per Newton step, plus y0
+        max_steps=max_steps * (solver.max_backtracks + 1) + 1,
         adjoint=optx.ImplicitAdjoint(linear_solver=solver.linear.adjoint_solver()),
         throw=False,
     )
@@ -113,7 +115,7 @@ def root_find(
         value=sol.value,
         aux=aux,
         residual=jax.lax.stop_gradient(sol.stats["residual"]),
-        num_steps=sol.stats["num_steps"],
+        num_steps=sol.stats.get("newton_steps", sol.stats["num_steps"]),
         result=sol.result,
         stats=stats,
     )

@@ -10,6 +10,8 @@ differentiation (``econhubs.core.root_find``).
 
 from __future__ import annotations
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -19,17 +21,19 @@ from jaxtyping import Array, Float
 
 from ..core import (
     GMRES,
+    RESULTS,
     ConvergenceError,
     Newton,
     Solution,
     check_solution,
+    exported_call,
     is_concrete,
     root_find,
 )
-from ._hubs import blocks, city_log_price, dropped_equation, has_structures, residual
+from ._hubs import blocks, city_log_price, dropped_from_blocks, has_structures, residual
 from ._hubs_precond import CityBlockPreconditioner
 from ._params import Fundamentals, HubsParams, TradeCosts, check_model
-from ._trade import sales, trade_shares
+from ._trade import log_price_index, sales, trade_shares
 
 WALRAS_TOL = 1e-8
 """Largest |residual| of the dropped market-clearing equation accepted after a solve (Walras' law
@@ -99,18 +103,14 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
     lr = jnp.where(has_structures(p), lr, 0.0)
     z = {"w": lw, "L": lL, "P": jnp.zeros((N, J)), "Y": jnp.zeros((N, J)), "r": lr}
 
-    def price_sweep(_, lP):
-        b = blocks({**z, "P": lP}, p, f, trade)
-        return b.lP_model
-
-    lP = jax.lax.fori_loop(0, sweeps, price_sweep, z["P"])
-    b = blocks({**z, "P": lP}, p, f, trade)
-    E = b.E
+    b = blocks(z, p, f, trade)  # at ln P = 0: ln x = b.lx + ln P γ^T, and E does not depend on prices
+    lP = jax.lax.fori_loop(0, sweeps, lambda _, lP: log_price_index(b.lx + lP @ p.io.T, p.theta, trade), z["P"])
+    lx, E = b.lx + lP @ p.io.T, b.E
     Y0 = E[:, None] * (p.alpha[None] + 1.0 / J) / p.gamma[None]  # > 0 also where α^j = 0
 
     def sales_sweep(_, Y):
         X = Y @ p.io + E[:, None] * p.alpha[None]
-        return sales(b.lx, lP, X, p.theta, trade)
+        return sales(lx, lP, X, p.theta, trade)
 
     Y = jax.lax.fori_loop(0, sweeps, sales_sweep, Y0)
     return {**z, "P": lP, "Y": jnp.log(Y)}
@@ -118,7 +118,7 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
 
 def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> Equilibrium:
     b = blocks(z, p, f, trade)
-    walras = jax.lax.stop_gradient(dropped_equation(z, (p, f, trade)))
+    walras = jax.lax.stop_gradient(dropped_from_blocks(z, p, f, b))
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
     U = gamma_fn(1.0 - 1.0 / p.nu) * jnp.sum((f.A * b.C) ** p.nu, axis=0) ** (1.0 / p.nu)
@@ -130,11 +130,35 @@ def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: Trad
     )
 
 
-@eqx.filter_jit
-def _solve(p, f, trade, z0, solver, max_steps):
+def _solve_impl(p, f, trade, z0, solver, max_steps):
     z0 = initial_guess(p, f, trade) if z0 is None else z0
     sol = root_find(residual, z0, (p, f, trade), solver=solver, max_steps=max_steps, throw=False)
     return _package(sol.value, sol, p, f, trade), sol
+
+
+_solve = eqx.filter_jit(_solve_impl)
+
+_PLAIN = ("w", "L", "Lkj", "P", "x", "Y", "X", "r", "C", "U", "lam", "E", "chi", "z", "residual", "iterations",
+          "converged", "walras")
+
+
+def _solve_plain(p, f, trade, z0, max_steps):
+    """The default solve with plain containers out (a dict of arrays): the program that
+    :func:`econhubs.core.exported_call` serializes."""
+    eq, sol = _solve_impl(p, f, trade, z0, HUBS_SOLVER, max_steps)
+    return {**{k: getattr(eq, k) for k in _PLAIN}, "result": jax.tree.leaves(sol.result), "stats": sol.stats}
+
+
+def _solve_exported(p, f, trade, z0, max_steps):
+    """(Equilibrium, Solution) from the stored export of :func:`_solve_plain`, or None (see exported_call)."""
+    out = exported_call(f"hubs-solve-{max_steps}", functools.partial(_solve_plain, max_steps=max_steps), p, f, trade,
+                        z0)
+    if out is None:
+        return None
+    result = jax.tree.unflatten(jax.tree.structure(RESULTS.successful), out["result"])
+    sol = Solution(value=out["z"], aux=None, residual=out["residual"], num_steps=out["iterations"], result=result,
+                   stats=out["stats"])
+    return Equilibrium(**{k: out[k] for k in _PLAIN}, params=p, fundamentals=f, trade=trade), sol
 
 
 def check_walras(eq: Equilibrium) -> None:
@@ -181,7 +205,8 @@ def solve_equilibrium(
             f"trade: kernels {trade.kernels.shape} and group (len {len(trade.group)}) do not match N={N}, J={J}"
         )
     check_model(params, fundamentals, trade)
-    eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps)
+    out = _solve_exported(params, fundamentals, trade, z0, max_steps) if solver is HUBS_SOLVER else None
+    eq, sol = _solve(params, fundamentals, trade, z0, solver, max_steps) if out is None else out
     if throw:
         check_solution(sol, "sectoral-hubs equilibrium (Newton-GMRES)", solver.atol)
         check_walras(eq)

@@ -139,7 +139,12 @@ def dropped_equation(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]
     city 0, occupation 0 without structures). Walras' law makes it hold at every solution of the
     others; a value beyond rounding means the solve is wrong (e.g. β = 1 - 1e-13: ln r_0 unidentified)."""
     p, f, trade = model
-    r_w, r_r = _market_clearing(z, p, f, blocks(z, p, f, trade))
+    return dropped_from_blocks(z, p, f, blocks(z, p, f, trade))
+
+
+def dropped_from_blocks(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks) -> Array:
+    """:func:`dropped_equation` from blocks already computed at z (one evaluation for outputs and check)."""
+    r_w, r_r = _market_clearing(z, p, f, b)
     return jnp.where(has_structures(p), r_r[0], r_w[0, 0])
 
 
@@ -156,8 +161,9 @@ def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts], local:
     numeraire = logsumexp_cities(jax.nn.logsumexp(z["w"] + lL, axis=1), local)
     numeraire = (numeraire[0] if local else numeraire) * jnp.sqrt(float(n_unknowns))
     struct = has_structures(p)
-    r_r = r_r.at[0].set(jnp.where(struct, numeraire, r_r[0]))
-    r_w = r_w.at[0, 0].set(jnp.where(struct, r_w[0, 0], numeraire))
+    first = jnp.arange(r_r.shape[0]) == 0  # a mask, not a scatter: one elementwise kernel
+    r_r = jnp.where(first & struct, numeraire, r_r)
+    r_w = jnp.where(first[:, None] & (jnp.arange(r_w.shape[1]) == 0)[None] & ~struct, numeraire, r_w)
     if f.L_fixed is None:
         v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
         lse = logsumexp_cities(v, local)

@@ -134,3 +134,14 @@ def test_implicit_gradient_matches_fd_and_unrolled(name):
     fd = (float(loss(s0 + h)) - float(loss(s0 - h))) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=1e-7)
     np.testing.assert_allclose(g, float(jax.grad(unrolled)(s0)), rtol=1e-10)
+
+
+def test_backtracking_max_steps_and_counts():
+    """arctan from far away: a full Newton step overshoots, so the one-call-site loop must backtrack
+    (rejected trials are evaluated and counted in fevals); a budget of 2 steps reports max steps."""
+    fn = lambda y, c: jnp.arctan(y - c)  # noqa: E731
+    sol = root_find(fn, jnp.full(3, 10.0), ROOT[:3], solver=Newton(atol=1e-13), max_steps=2, throw=False)
+    assert sol.result == RESULTS.nonlinear_max_steps_reached and int(sol.num_steps) == 2
+    assert int(sol.stats["fevals"]) > int(sol.num_steps) + 1
+    assert float(sol.residual) == pytest.approx(float(jnp.max(jnp.abs(fn(sol.value, ROOT[:3])))), rel=1e-12)
+    assert float(sol.residual) < float(jnp.arctan(10.0 - jnp.min(ROOT[:3])))  # the accepted steps reduced |F|

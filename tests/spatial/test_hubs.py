@@ -196,3 +196,27 @@ def test_full_default_economy_cold_start():
     eq = solve_equilibrium(ec.params, ec.fundamentals, ec.trade)
     r = hubs_residual(eq.z, (ec.params, ec.fundamentals, ec.trade))
     assert max(float(jnp.max(jnp.abs(v))) for v in r.values()) <= 1e-10
+
+
+def test_trade_kernels_with_interleaved_groups_match_numpy():
+    """Prices and sales with a group layout that is not contiguous (0, 1, 0, nontradable, 1) against
+    the EK formulas written out in NumPy (issue 11: products on static column slices per run)."""
+    from econhubs.spatial import log_price_index, sales
+
+    rng = np.random.default_rng(3)
+    N, group = 4, (0, 1, 0, -1, 1)
+    K = rng.uniform(0.1, 1.0, (2, N, N))
+    lx, lP, X = rng.normal(size=(N, 5)), rng.normal(size=(N, 5)), rng.uniform(1.0, 2.0, (N, 5))
+    theta = np.array([4.0, 6.0, 3.0, 5.0, 8.0])
+    trade = TradeCosts(kernels=jnp.asarray(K), group=group)
+    P_ref, Y_ref = np.exp(lx.copy()), X.copy()
+    for j, g in enumerate(group):
+        if g < 0:
+            continue
+        P_ref[:, j] = (K[g] @ np.exp(-theta[j] * lx[:, j])) ** (-1.0 / theta[j])
+        pi = K[g] * np.exp(-theta[j] * (lx[None, :, j] - lP[:, None, j]))  # pi_nm, destination n
+        Y_ref[:, j] = pi.T @ X[:, j]
+    both = jax.jit(lambda lx, lP, X, th, tr: (log_price_index(lx, th, tr), sales(lx, lP, X, th, tr)))
+    lP_model, Y = both(lx, lP, X, theta, trade)
+    np.testing.assert_allclose(np.exp(np.asarray(lP_model)), P_ref, rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(Y), Y_ref, rtol=1e-13)
