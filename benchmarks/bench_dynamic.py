@@ -11,7 +11,7 @@ Sweep variants (the JAX side is ``TimeIteration``: one interpolation table per s
     one on the binding branch, keep the valid one);
   * "smooth, root_find per state": the smooth sweep with ``TimeIteration(batched=False)``: ``core.root_find``
     vmapped over the states (nested Newton and line-search loops: every state of a chunk pays for the slowest;
-    the sweep before 2026-11-26); the other variants use ``_batched_newton.BatchedNewton`` (the same iterates);
+    the sweep before 2026-11-26); the other variants use ``econhubs.core.BatchedNewton`` (the same iterates);
   * "smooth, float32 LU": the smooth sweep with ``Newton(linear=DenseLU(dtype=float32))`` (Jacobian and LU
     in float32, residual, line search and stopping test in float64).
 

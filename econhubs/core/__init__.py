@@ -5,6 +5,7 @@ from ._atomic import (
     atomic_write as atomic_write,
     atomic_write_text as atomic_write_text,
 )
+from ._batched_newton import BatchedNewton as BatchedNewton, map_states as map_states
 from ._block_jacobi import BlockJacobi as BlockJacobi
 from ._checks import (
     check_finite as check_finite,

@@ -1,7 +1,7 @@
 """One time-iteration sweep, and the Newton-GMRES polish of the collocation system.
 
 ``sweep``: every grid state's system F(y; s, Y_n) = 0 solved from Y_n(s) by the core Newton's iteration,
-against one interpolation table of Y_n (built once per sweep): ``_batched_newton.BatchedNewton`` (one flat
+against one interpolation table of Y_n (built once per sweep): ``core.BatchedNewton`` (one flat
 loop per state, rounds over the first ``chunk`` states still iterating) where ``ti.newton`` is the dense
 float64 Newton, else ``core.root_find`` per state in ``lax.map`` chunks (``vmap`` inside).
 Guess and verify (``branches="all"``): each state is solved on every smooth branch and
@@ -24,8 +24,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
-from ..core import GMRES, DenseLU, FunctionPreconditioner, Newton, root_find
-from ._batched_newton import BatchedNewton, map_states as map_states
+from ..core import GMRES, BatchedNewton, DenseLU, FunctionPreconditioner, Newton, map_states as map_states, root_find
 from ._grid import TradeoffGrid, grid_points
 
 

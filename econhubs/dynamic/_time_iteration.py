@@ -87,7 +87,7 @@ class TimeIteration(eqx.Module):
     newton, newton_steps: the per-state solver; branch_steps, branch_backtracks: its steps and step
     halvings on the smooth branches (more patient: near the kink of last iterate's policies).
     chunk: states per ``lax.map`` chunk (per round of the batched Newton). batched: the states' Newton solves by
-    ``_batched_newton.BatchedNewton`` (core.Newton's iterates as one flat loop per state, compacted; used when
+    ``core.BatchedNewton`` (core.Newton's iterates as one flat loop per state, compacted; used when
     ``newton`` is the dense float64 Newton with a line search); False: ``core.root_find`` per state (nested
     loops under vmap). accelerate: extrapolate every this many sweeps (0: off).
     polish_below: sweep change below which the collocation system is polished once (None: off).

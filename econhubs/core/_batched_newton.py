@@ -1,4 +1,5 @@
-"""Every grid state's Newton solve in one sweep: ``core.Newton``'s iterates, one flat loop per state, compacted.
+"""Many small independent root-finding problems at once (e.g. every grid state of a time-iteration sweep):
+``core.Newton``'s iterates, one flat loop per problem, compacted.
 
 ``core.Newton`` (dense step) on one state is a loop of Newton steps with a nested Armijo line-search loop.
 Under ``vmap`` both loops run until the slowest state of the batch is done, so a step costs as many fused

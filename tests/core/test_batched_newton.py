@@ -6,8 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from econhubs.core import Newton, root_find
-from econhubs.dynamic._batched_newton import BatchedNewton
+from econhubs.core import BatchedNewton, Newton, root_find
 
 
 def _fn(y, pt):
