@@ -61,7 +61,7 @@ def _source_hash() -> str:
 
 def _key(name: str, treedef, leaves) -> str:
     parts = (name, _source_hash(), jax.__version__, importlib.metadata.version("jaxlib"),
-             jax.default_backend(), jax.devices()[0].device_kind, bool(jax.config.jax_enable_x64), str(treedef),
+             jax.default_backend(), jax.devices()[0].device_kind, bool(jax.config.read("jax_enable_x64")), str(treedef),
              [(tuple(x.shape), str(x.dtype)) for x in leaves])
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
@@ -97,8 +97,12 @@ def exported_call(name: str, fn: Callable, *args) -> Any | None:
         if exp is None:
             exp = jax.export.export(jax.jit(lambda *lv: fn(*jax.tree_util.tree_unflatten(treedef, lv))))(*leaves)
             blob = bytes(exp.serialize())
+
+            def write(tmp: str) -> None:
+                Path(tmp).write_bytes(blob)
+
             try:
-                atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob))
+                atomic_write(path, write)
             except OSError:
                 pass  # a read-only cache: still run the program
         call = _CALLS[key] = jax.jit(exp.call)
