@@ -30,7 +30,7 @@ from ..core import (
     is_concrete,
     root_find,
 )
-from ._hubs import blocks, city_log_price, dropped_from_blocks, has_structures, residual
+from ._hubs import blocks, city_log_price, constants, dropped_from_blocks, has_structures, residual
 from ._hubs_precond import CityBlockPreconditioner
 from ._params import Fundamentals, HubsParams, TradeCosts, check_model
 from ._trade import log_price_index, sales, trade_shares
@@ -87,7 +87,7 @@ class Equilibrium(eqx.Module):
         return jnp.exp(city_log_price(jnp.log(self.P), self.params.alpha))
 
 
-def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 5) -> dict:
+def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int = 5, c=None) -> dict:
     """A cold start: L ∝ A^ν, equal wages with Σ w L = 1, rents at the structures share, and
     prices and sales from ``sweeps`` inner fixed-point passes (each a contraction)."""
     N, K = f.A.shape
@@ -103,7 +103,7 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
     lr = jnp.where(has_structures(p), lr, 0.0)
     z = {"w": lw, "L": lL, "P": jnp.zeros((N, J)), "Y": jnp.zeros((N, J)), "r": lr}
 
-    b = blocks(z, p, f, trade)  # at ln P = 0: ln x = b.lx + ln P γ^T, and E does not depend on prices
+    b = blocks(z, p, f, trade, c=c)  # at ln P = 0: ln x = b.lx + ln P γ^T, and E does not depend on prices
     lP = jax.lax.fori_loop(0, sweeps, lambda _, lP: log_price_index(b.lx + lP @ p.io.T, p.theta, trade), z["P"])
     lx, E = b.lx + lP @ p.io.T, b.E
     Y0 = E[:, None] * (p.alpha[None] + 1.0 / J) / p.gamma[None]  # > 0 also where α^j = 0
@@ -116,9 +116,9 @@ def initial_guess(p: HubsParams, f: Fundamentals, trade: TradeCosts, sweeps: int
     return {**z, "P": lP, "Y": jnp.log(Y)}
 
 
-def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts) -> Equilibrium:
-    b = blocks(z, p, f, trade)
-    walras = jax.lax.stop_gradient(dropped_from_blocks(z, p, f, b))
+def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: TradeCosts, c=None) -> Equilibrium:
+    b = blocks(z, p, f, trade, c=c)
+    walras = jax.lax.stop_gradient(dropped_from_blocks(z, p, f, b, c))
     w, L, Y = jnp.exp(z["w"]), jnp.exp(z["L"]), jnp.exp(z["Y"])
     Lkj = b.varsigma * (p.beta * p.gamma)[None, None] * Y[:, None, :] / w[:, :, None]
     U = gamma_fn(1.0 - 1.0 / p.nu) * jnp.sum((f.A * b.C) ** p.nu, axis=0) ** (1.0 / p.nu)
@@ -131,9 +131,10 @@ def _package(z: dict, sol: Solution, p: HubsParams, f: Fundamentals, trade: Trad
 
 
 def _solve_impl(p, f, trade, z0, solver, max_steps):
-    z0 = initial_guess(p, f, trade) if z0 is None else z0
-    sol = root_find(residual, z0, (p, f, trade), solver=solver, max_steps=max_steps, throw=False)
-    return _package(sol.value, sol, p, f, trade), sol
+    c = constants(p, f)  # parameter-only logs, once, outside the Newton loop (issue 11: compile time)
+    z0 = initial_guess(p, f, trade, c=c) if z0 is None else z0
+    sol = root_find(residual, z0, (p, f, trade, c), solver=solver, max_steps=max_steps, throw=False)
+    return _package(sol.value, sol, p, f, trade, c), sol
 
 
 _solve = eqx.filter_jit(_solve_impl)

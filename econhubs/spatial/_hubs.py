@@ -44,6 +44,32 @@ def log_cost_constant(p: HubsParams) -> Float[Array, " J"]:
     return -(_xlogx(gb) + _xlogx(gr) + jnp.sum(_xlogx(p.io), axis=1))
 
 
+class HubsConstants(eqx.Module):
+    """The residual's parameter-only logs (independent of z): ln λ̂, ln B^j, ln H, ν ln A, ln L^k, ln α^j
+    (0 where α^j = 0) and ln L (immobile workers). Computed once outside the Newton loop, so the loop's
+    residual carries fewer log kernels (issue 11: each costs 45-75 ms of LLVM code generation)."""
+
+    llam_hat: Float[Array, "N K J"]
+    lB: Float[Array, " J"]
+    lH: Float[Array, " N"]
+    nu_lA: Float[Array, "N K"]
+    lL_bar: Float[Array, " K"]
+    lalpha: Float[Array, " J"]
+    lL_fixed: Float[Array, "N K"] | None
+
+
+def constants(p: HubsParams, f: Fundamentals) -> HubsConstants:
+    """:class:`HubsConstants` of (p, f)."""
+    lL_fixed = None if f.L_fixed is None else jnp.log(f.L_fixed)
+    return HubsConstants(jnp.log(f.lam_hat), log_cost_constant(p), jnp.log(f.H), p.nu * jnp.log(f.A),
+                         jnp.log(p.L_bar), jnp.log(jnp.where(p.alpha > 0, p.alpha, 1.0)), lL_fixed)
+
+
+def _model(model: tuple) -> tuple[HubsParams, Fundamentals, TradeCosts, HubsConstants]:
+    """(p, f, trade, constants) from a model tuple with or without its constants."""
+    return model if len(model) == 4 else (*model, constants(model[0], model[1]))
+
+
 class HubsBlocks(eqx.Module):
     """Everything the equilibrium conditions compute from z (used by residual and outputs)."""
 
@@ -55,8 +81,13 @@ class HubsBlocks(eqx.Module):
     Y_demand: Float[Array, "N J"]
     E: Float[Array, " N"]
     chi: Float[Array, " K"]
-    C: Float[Array, "N K"]
+    lC: Float[Array, "N K"]
     lP_city: Float[Array, " N"]
+
+    @property
+    def C(self) -> Float[Array, "N K"]:
+        """Real consumption C^k_n (the residual uses ln C: no exp/log pair in the Newton loop)."""
+        return jnp.exp(self.lC)
 
 
 def has_structures(p: HubsParams) -> Array:
@@ -64,10 +95,12 @@ def has_structures(p: HubsParams) -> Array:
     return jnp.any(p.beta < 1.0)
 
 
-def city_log_price(lP: Float[Array, "N J"], alpha: Float[Array, " J"]) -> Float[Array, " N"]:
-    """ln P_n = Σ_j α^j (ln P^j_n - ln α^j), with 0 ln 0 = 0 (goods with α^j = 0 drop out)."""
-    safe = jnp.where(alpha > 0, alpha, 1.0)
-    return jnp.sum(jnp.where(alpha > 0, alpha * (lP - jnp.log(safe)), 0.0), axis=1)
+def city_log_price(lP: Float[Array, "N J"], alpha: Float[Array, " J"],
+                   lalpha: Array | None = None) -> Float[Array, " N"]:
+    """ln P_n = Σ_j α^j (ln P^j_n - ln α^j), with 0 ln 0 = 0 (goods with α^j = 0 drop out);
+    ``lalpha``: ln α^j precomputed (:class:`HubsConstants`)."""
+    lalpha = jnp.log(jnp.where(alpha > 0, alpha, 1.0)) if lalpha is None else lalpha
+    return jnp.sum(jnp.where(alpha > 0, alpha * (lP - lalpha), 0.0), axis=1)
 
 
 def log_externality(lL: Float[Array, "N K"], p: HubsParams) -> Float[Array, "N K J"]:
@@ -97,17 +130,20 @@ def logsumexp_cities(v: Float[Array, "N ..."], local: bool) -> Array:
     return jax.lax.stop_gradient(total)[None] + share * (v - jax.lax.stop_gradient(v))
 
 
-def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bool = False) -> HubsBlocks:
+def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bool = False,
+           c: HubsConstants | None = None) -> HubsBlocks:
     """The equilibrium objects at z. ``local``: same values, derivatives only through each city's own
-    terms (trade kernels reduced to their diagonal, national sums to the city's own term)."""
+    terms (trade kernels reduced to their diagonal, national sums to the city's own term).
+    ``c``: the parameter-only logs, precomputed (default: computed here)."""
+    c = constants(p, f) if c is None else c
     lw, lL, lP, lY, lr = z["w"], z["L"], z["P"], z["Y"], z["r"]
     one_m_eps = 1.0 - p.epsilon
-    llam = jnp.log(f.lam_hat) + log_externality(lL, p)
+    llam = c.llam_hat + log_externality(lL, p)
     a = one_m_eps * (lw[:, :, None] - llam)  # (1-ε) ln(w/λ)
     lomega_scaled = jax.nn.logsumexp(a, axis=1)  # (1-ε) ln ω
     varsigma = jnp.exp(a - lomega_scaled[:, None, :])
     lomega = lomega_scaled / one_m_eps
-    lx = log_cost_constant(p) + p.gamma * (p.beta * lomega + (1.0 - p.beta) * lr[:, None]) + lP @ p.io.T
+    lx = c.lB + p.gamma * (p.beta * lomega + (1.0 - p.beta) * lr[:, None]) + lP @ p.io.T
     lP_model = log_price_index(lx, p.theta, trade, local)
     Y = jnp.exp(lY)
     rents = jnp.where(has_structures(p), jnp.exp(lr), 0.0) * f.H
@@ -118,19 +154,19 @@ def blocks(z: dict, p: HubsParams, f: Fundamentals, trade: TradeCosts, local: bo
     E = jnp.sum(L * (w + chi_n), axis=1)
     X = Y @ p.io + E[:, None] * p.alpha[None]
     Y_demand = sales(lx, lP, X, p.theta, trade, local)
-    lP_city = city_log_price(lP, p.alpha)
-    C = (w + chi_n) / jnp.exp(lP_city)[:, None]
-    return HubsBlocks(jnp.exp(llam), varsigma, lx, lP_model, X, Y_demand, E, chi, C, lP_city)
+    lP_city = city_log_price(lP, p.alpha, c.lalpha)
+    lC = jnp.log(w + chi_n) - lP_city[:, None]
+    return HubsBlocks(jnp.exp(llam), varsigma, lx, lP_model, X, Y_demand, E, chi, lC, lP_city)
 
 
-def _market_clearing(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks):
+def _market_clearing(z: dict, p: HubsParams, lH: Float[Array, " N"], b: HubsBlocks):
     """Labour and structures residuals (all N K and N equations, none dropped)."""
     Y = jnp.exp(z["Y"])
     labour = jnp.einsum("nkj,j,nj->nk", b.varsigma, p.beta * p.gamma, Y)
     r_w = jnp.log(labour) - z["w"] - z["L"]
     struct = has_structures(p)
     demand = Y @ ((1.0 - p.beta) * p.gamma)
-    r_r = jnp.where(struct, z["r"] + jnp.log(f.H) - jnp.log(jnp.where(struct, demand, 1.0)), z["r"])
+    r_r = jnp.where(struct, z["r"] + lH - jnp.log(jnp.where(struct, demand, 1.0)), z["r"])
     return r_w, r_r
 
 
@@ -138,23 +174,25 @@ def dropped_equation(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts]
     """Residual of the equation the numéraire replaced: structures market of city 0 (labour market of
     city 0, occupation 0 without structures). Walras' law makes it hold at every solution of the
     others; a value beyond rounding means the solve is wrong (e.g. β = 1 - 1e-13: ln r_0 unidentified)."""
-    p, f, trade = model
-    return dropped_from_blocks(z, p, f, blocks(z, p, f, trade))
+    p, f, trade, c = _model(model)
+    return dropped_from_blocks(z, p, f, blocks(z, p, f, trade, c=c), c)
 
 
-def dropped_from_blocks(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks) -> Array:
+def dropped_from_blocks(z: dict, p: HubsParams, f: Fundamentals, b: HubsBlocks, c: HubsConstants | None = None
+                        ) -> Array:
     """:func:`dropped_equation` from blocks already computed at z (one evaluation for outputs and check)."""
-    r_w, r_r = _market_clearing(z, p, f, b)
+    r_w, r_r = _market_clearing(z, p, jnp.log(f.H) if c is None else c.lH, b)
     return jnp.where(has_structures(p), r_r[0], r_w[0, 0])
 
 
 def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts], local: bool = False) -> dict:
     """F(z) = 0 at the equilibrium; the pytree has the shapes of z (see module docstring).
+    ``model``: (p, f, trade), or (p, f, trade, constants(p, f)) to keep the parameter-only logs out of a loop.
     ``local``: the city-local linearisation (see :func:`blocks`), for preconditioning only."""
-    p, f, trade = model
-    b = blocks(z, p, f, trade, local)
+    p, f, trade, c = _model(model)
+    b = blocks(z, p, f, trade, local, c)
     lL, lP, lY = z["L"], z["P"], z["Y"]
-    r_w, r_r = _market_clearing(z, p, f, b)
+    r_w, r_r = _market_clearing(z, p, c.lH, b)
     # ln Σ w L = 0, weighted by sqrt(#unknowns): the nominal-scale direction of z touches
     # only this one equation, so unweighted it would be a singular value ~ 1/sqrt(n).
     n_unknowns = sum(v.size for v in z.values())
@@ -165,11 +203,11 @@ def residual(z: dict, model: tuple[HubsParams, Fundamentals, TradeCosts], local:
     r_r = jnp.where(first & struct, numeraire, r_r)
     r_w = jnp.where(first[:, None] & (jnp.arange(r_w.shape[1]) == 0)[None] & ~struct, numeraire, r_w)
     if f.L_fixed is None:
-        v = p.nu * (jnp.log(f.A) + jnp.log(b.C))
+        v = c.nu_lA + p.nu * b.lC
         lse = logsumexp_cities(v, local)
-        r_L = lL - jnp.log(p.L_bar)[None] - v + (lse if local else lse[None])
+        r_L = lL - c.lL_bar[None] - v + (lse if local else lse[None])
     else:  # immobile workers
-        r_L = lL - jnp.log(f.L_fixed)
+        r_L = lL - c.lL_fixed
     r_P = lP - b.lP_model
     r_Y = lY - jnp.log(b.Y_demand)
     return {"w": r_w, "L": r_L, "P": r_P, "Y": r_Y, "r": r_r}
