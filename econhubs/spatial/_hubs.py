@@ -58,11 +58,16 @@ class HubsConstants(eqx.Module):
     lL_fixed: Float[Array, "N K"] | None
 
 
+def _log_alpha(alpha: Float[Array, " J"]) -> Float[Array, " J"]:
+    """ln α^j, 0 where α^j = 0 (those goods drop out of the city price index)."""
+    return jnp.log(jnp.where(alpha > 0, alpha, 1.0))
+
+
 def constants(p: HubsParams, f: Fundamentals) -> HubsConstants:
     """:class:`HubsConstants` of (p, f)."""
     lL_fixed = None if f.L_fixed is None else jnp.log(f.L_fixed)
     return HubsConstants(jnp.log(f.lam_hat), log_cost_constant(p), jnp.log(f.H), p.nu * jnp.log(f.A),
-                         jnp.log(p.L_bar), jnp.log(jnp.where(p.alpha > 0, p.alpha, 1.0)), lL_fixed)
+                         jnp.log(p.L_bar), _log_alpha(p.alpha), lL_fixed)
 
 
 def _model(model: tuple) -> tuple[HubsParams, Fundamentals, TradeCosts, HubsConstants]:
@@ -99,7 +104,7 @@ def city_log_price(lP: Float[Array, "N J"], alpha: Float[Array, " J"],
                    lalpha: Array | None = None) -> Float[Array, " N"]:
     """ln P_n = Σ_j α^j (ln P^j_n - ln α^j), with 0 ln 0 = 0 (goods with α^j = 0 drop out);
     ``lalpha``: ln α^j precomputed (:class:`HubsConstants`)."""
-    lalpha = jnp.log(jnp.where(alpha > 0, alpha, 1.0)) if lalpha is None else lalpha
+    lalpha = _log_alpha(alpha) if lalpha is None else lalpha
     return jnp.sum(jnp.where(alpha > 0, alpha * (lP - lalpha), 0.0), axis=1)
 
 
