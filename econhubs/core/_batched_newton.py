@@ -8,30 +8,37 @@ slowest state: from the initial policy of the I = 2 default grid (1,350 states) 
 ~5 evaluations and the ones without a root up to 145, so every state paid ~200 (a 1,350-state sweep took
 4.1 s against NumPy's 0.8 s, which evaluates only the states still iterating).
 
-Here each state runs the same iteration as ONE loop whose every pass is one fused evaluation (``jacfwd``:
-F and J together) at the state's trial point y + alpha d:
-  accepted (finite and 1/2|F_t|^2 <= (1 - 2 armijo alpha) 1/2|F|^2): y <- y + alpha d; converged if
-      max|F_t| <= atol; else, below max_steps, the next direction d = -J_t^-1 F_t, alpha = 1;
-  rejected: alpha <- alpha / 2; after max_backtracks + 1 rejected trials the state fails (keeps y).
-(the iterates, acceptances, step count and outcome of ``core.Newton(atol, max_backtracks, armijo)`` with
-``root_find(max_steps=...)``, the same floating-point operations; a state's first pass evaluates F and J at
-its starting point). And the work is compacted: rounds of a ``while_loop`` each gather the first ``batch``
+Here each state runs that iteration as ONE loop: every pass is one ``core.Newton.step`` (one fused evaluation,
+``jacfwd``: F and J together, at the state's trial point y + alpha d; accepted: the next direction in the same
+pass; rejected: alpha / 2) followed by ``core.Newton.terminate`` (converged: max|F| <= atol; failed: a
+non-finite point, a singular J or max_backtracks + 1 rejected trials; out of steps: max_steps Newton steps),
+the public ``optimistix.AbstractRootFinder`` methods that ``core.root_find`` runs, so the iterates, step
+counts, outcomes and counters (``fevals``) are ``core.root_find(max_steps=...)``'s with
+``core.Newton(atol, max_backtracks, armijo)``: one home for the Newton iteration (no copy of it here).
+And the work is compacted: rounds of a ``while_loop`` each gather the first ``batch``
 states still iterating (the first max(16, batch / 16) once no more are left: the few states that need many trials),
 run ``passes`` passes on them (``vmap``) and scatter them back, so a state that needs many trials never
 holds up the others, and a sweep costs about what NumPy's active-set loop costs. Two call sites of the
 fused evaluation (the two batch sizes): a smaller compile than ``core.root_find`` under ``vmap``.
+On a CPU a round of a few hundred states fits the caches (idle lanes of a round cost full compute there); on
+a GPU a pass over few states costs about what one over many does, so fewer, larger rounds (``batch`` ~10^4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, Bool, Float
 
-ACTIVE, CONVERGED, FAILED, MAX_STEPS = 0, 1, 2, 3
+from ._newton import RESULTS, Newton
+
+
+def _with_aux(fn: Callable) -> Callable:
+    return lambda y, pt: (fn(y, pt), None)
 
 
 def map_states(f: Callable, xs, chunk: int):
@@ -43,19 +50,13 @@ def map_states(f: Callable, xs, chunk: int):
 
 
 class Lane(eqx.Module):
-    """One state's loop carry: iterate y with F, J there; direction d, step length alpha, rejected trials
-    k of this step, Newton steps taken, status (ACTIVE, CONVERGED, FAILED, MAX_STEPS); ``fresh``: F and J
-    not evaluated yet (the next pass evaluates them at y)."""
+    """One state's loop carry: ``core.Newton``'s iterate y and solver state (F, direction, step length, counters),
+    and whether its loop is done (``Newton.terminate``) with which result code."""
 
     y: Float[Array, " n"]
-    f: Float[Array, " n"]
-    jac: Float[Array, "n n"]
-    d: Float[Array, " n"]
-    alpha: Float[Array, ""]
-    k: Int[Array, ""]
-    steps: Int[Array, ""]
-    status: Int[Array, ""]
-    fresh: Bool[Array, ""]
+    state: Any
+    done: Bool[Array, ""]
+    result: Any
 
 
 class BatchedNewton(eqx.Module):
@@ -69,47 +70,45 @@ class BatchedNewton(eqx.Module):
     batch: int = 512
     passes: int = 8
 
-    def _fused(self, fn, y):
-        jac, f = jax.jacfwd(lambda v: (lambda r: (r, r))(fn(v)), has_aux=True)(y)
-        return f, jac
+    @property
+    def newton(self) -> Newton:
+        """The ``core.Newton`` whose step every pass runs (dense float64 step, Armijo line search)."""
+        return Newton(atol=self.atol, max_backtracks=self.max_backtracks, armijo=self.armijo)
 
-    def init(self, y0) -> Lane:
-        n = y0.shape[0]
-        z = jnp.array(0)
-        return Lane(y=y0, f=jnp.zeros_like(y0), jac=jnp.zeros((n, n), y0.dtype), d=jnp.zeros_like(y0),
-                    alpha=jnp.array(1.0, y0.dtype), k=z, steps=z, status=jnp.array(ACTIVE), fresh=jnp.array(True))
+    def _options(self) -> dict:
+        return {"max_newton_steps": self.max_steps}
 
-    def _pass(self, fn, s: Lane) -> Lane:
-        """One trial point of one state (see module docstring)."""
-        yt = s.y + s.alpha * s.d
-        ft, jt = self._fused(fn, yt)
-        phi0, phi = 0.5 * jnp.sum(s.f * s.f), 0.5 * jnp.sum(ft * ft)
-        ok = s.fresh | (jnp.isfinite(phi) & (phi <= (1.0 - 2.0 * self.armijo * s.alpha) * phi0))
-        steps = s.steps + (ok & ~s.fresh)
-        conv = ok & (jnp.max(jnp.abs(ft)) <= self.atol)
-        d_new = jnp.linalg.solve(jt, -ft)
-        d_ok = jnp.all(jnp.isfinite(d_new))
-        k = jnp.where(ok, 0, s.k + 1)
-        status = jnp.where(
-            conv, CONVERGED,
-            jnp.where(ok & (steps >= self.max_steps), MAX_STEPS,
-                      jnp.where((ok & ~d_ok) | (~ok & (k > self.max_backtracks)), FAILED, ACTIVE)))
-        new = Lane(y=jnp.where(ok, yt, s.y), f=jnp.where(ok, ft, s.f), jac=jnp.where(ok, jt, s.jac),
-                   d=jnp.where(ok, jnp.where(d_ok, d_new, 0.0), s.d), alpha=jnp.where(ok, 1.0, 0.5 * s.alpha),
-                   k=k, steps=steps, status=status, fresh=jnp.array(False))
-        return jax.tree.map(lambda a, b: jnp.where(s.status == ACTIVE, a, b), new, s)
+    def init(self, fn: Callable, y0, pt) -> Lane:
+        """A fresh lane at y0 (``Newton.init``: the first pass evaluates F and J at y0 itself)."""
+        f_struct = jax.eval_shape(lambda y: fn(y, pt), y0)
+        state = self.newton.init(_with_aux(fn), y0, pt, self._options(), f_struct, None, frozenset())
+        return Lane(y=y0, state=state, done=jnp.array(False), result=RESULTS.successful)
 
-    def run(self, fn: Callable, s: Lane, passes: int) -> Lane:
+    def _pass(self, fn: Callable, pt, s: Lane) -> Lane:
+        """One trial point of one state: ``Newton.step`` then ``Newton.terminate`` (a done lane is unchanged)."""
+        nt, g, opts = self.newton, _with_aux(fn), self._options()
+        y, state, _ = nt.step(g, s.y, pt, opts, s.state, frozenset())
+        done, result = nt.terminate(g, y, pt, opts, state, frozenset())
+        new = Lane(y=y, state=state, done=done, result=result)
+        return jax.tree.map(lambda a, b: jnp.where(s.done, b, a), new, s)
+
+    def run(self, fn: Callable, pt, s: Lane, passes: int) -> Lane:
         """Up to ``passes`` trial points of one state (fewer once it is done)."""
 
         def cond(c):
-            return (c[0] < passes) & (c[1].status == ACTIVE)
+            return (c[0] < passes) & ~c[1].done
 
-        return jax.lax.while_loop(cond, lambda c: (c[0] + 1, self._pass(fn, c[1])), (jnp.array(0), s))[1]
+        return jax.lax.while_loop(cond, lambda c: (c[0] + 1, self._pass(fn, pt, c[1])), (jnp.array(0), s))[1]
 
     def __call__(self, fn: Callable, y0s: Float[Array, "N n"], pts):
         """Solve fn(y, point) = 0 for every state (leading axis N of ``y0s`` and of each array in ``pts``).
         Returns (y (N, n), converged (N,)); a failed state's y is its last accepted iterate."""
+        s = self.lanes(fn, y0s, pts)
+        return s.y, s.done & (s.result == RESULTS.successful)
+
+    def lanes(self, fn: Callable, y0s: Float[Array, "N n"], pts) -> Lane:
+        """Every state's final :class:`Lane` (iterate, Newton state with its counters ``fevals`` and ``step``,
+        result code)."""
         n = y0s.shape[0]
         big = min(n, self.batch)
         small = min(big, max(16, self.batch // 16))
@@ -118,10 +117,10 @@ class BatchedNewton(eqx.Module):
 
         def round_of(size):
             def go(s):
-                idx = jnp.nonzero(s.status == ACTIVE, size=size, fill_value=n)[0]
+                idx = jnp.nonzero(~s.done, size=size, fill_value=n)[0]
                 safe = jnp.minimum(idx, n - 1)
                 sub, sub_pts = jax.tree.map(lambda a: a[safe], (s, pts))
-                sub = jax.vmap(lambda lane, pt: self.run(lambda v: fn(v, pt), lane, self.passes))(sub, sub_pts)
+                sub = jax.vmap(lambda lane, pt: self.run(fn, pt, lane, self.passes))(sub, sub_pts)
                 return jax.tree.map(lambda a, b: a.at[idx].set(b, mode="drop"), s, sub)
 
             return go
@@ -130,12 +129,11 @@ class BatchedNewton(eqx.Module):
             r, s = c
             if 4 * small > big:  # a small batch saves little: one size (one compile)
                 return r + 1, round_of(big)(s)
-            few = jnp.sum(s.status == ACTIVE) <= small
+            few = jnp.sum(~s.done) <= small
             return r + 1, jax.lax.cond(few, round_of(small), round_of(big), s)
 
         def cond(c):
-            return (c[0] < max_rounds) & jnp.any(c[1].status == ACTIVE)
+            return (c[0] < max_rounds) & jnp.any(~c[1].done)
 
-        s = jax.vmap(self.init)(y0s)
-        _, s = jax.lax.while_loop(cond, one_round, (jnp.array(0), s))
-        return s.y, s.status == CONVERGED
+        s = jax.vmap(lambda y, pt: self.init(fn, y, pt))(y0s, pts)
+        return jax.lax.while_loop(cond, one_round, (jnp.array(0), s))[1]
