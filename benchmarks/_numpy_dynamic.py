@@ -259,6 +259,29 @@ def newton(m, y, st, flat_pol, *, atol=1e-11, max_steps=20, max_backtracks=10, a
     return y, steps, converged
 
 
+def newton_steps(m: NumpyModel, y, pol, pts=None, *, chunk=2048):
+    """At each state's y (N, n) against pol (complex-step J, smooth residual): the length max_i |(J^-1 F)_i| of
+    the Newton step (to first order the distance from y to the exact root of that state's system: the error the
+    stopping rule max |F| <= atol leaves) and ||J^-1||_inf (so the rule's error bound is ||J^-1||_inf atol).
+    NaN where J is singular. Returns (step (N,), jinv (N,))."""
+    y = np.asarray(y, dtype=np.float64)
+    pol = np.asarray(pol, dtype=np.float64)
+    b, k, e = grid_points(m) if pts is None else pts
+    flat_pol = pol.reshape(-1, m.n_e, pol.shape[-1])
+    step, jinv = np.full(y.shape[0], np.nan), np.full(y.shape[0], np.nan)
+    with np.errstate(all="ignore"):
+        for lo in range(0, y.shape[0], chunk):
+            sl = slice(lo, lo + chunk)
+            st = (b[sl], k[sl], e[sl])
+            F = residual(m, y[sl][:, None, :], *st, flat_pol)[:, 0]
+            J = _jacobian(m, y[sl], st, flat_pol, "complex", None)
+            ok = np.all(np.isfinite(J), axis=(1, 2)) & (np.abs(np.linalg.det(np.where(np.isfinite(J), J, 0))) > 0)
+            inv = np.linalg.inv(np.where(ok[:, None, None], J, np.eye(J.shape[-1])))
+            step[sl] = np.where(ok, np.max(np.abs(np.einsum("pij,pj->pi", inv, F)), axis=-1), np.nan)
+            jinv[sl] = np.where(ok, np.max(np.sum(np.abs(inv), axis=-1), axis=-1), np.nan)
+    return step, jinv
+
+
 def select(y0, ys, yb, cs, cb):
     """Guess and verify (``econhubs.dynamic._residual.ce_select``): the slack branch if its root has
     s >= 0, else the binding branch if its multiplier -s >= 0, else y0."""
