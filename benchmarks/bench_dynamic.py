@@ -135,6 +135,7 @@ def compiler_options(ynn: bool):
     return YNN_OFF if (jax.default_backend() == "cpu" and not ynn) else None
 
 _compile_s = [0.0]
+_cpu_s = [0.0]
 _COMPILE_EVENTS = (
     "/jax/core/compile/jaxpr_trace_duration",
     "/jax/core/compile/jaxpr_to_mlir_module_duration",
@@ -151,11 +152,15 @@ monitoring.register_event_duration_secs_listener(_on_event)
 
 
 def best_of(fn, repeats):
+    """(result, best wall time); the process CPU time of that best run goes to ``_cpu_s[0]`` (on the shared
+    machine CPU seconds are the less load-sensitive figure: JAX's XLA:CPU runtime uses both cores, NumPy one)."""
     best, out = math.inf, None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
+        t, c = time.perf_counter() - t0, time.process_time() - c0
+        if t < best:
+            best, _cpu_s[0] = t, c
     return out, best
 
 
@@ -218,20 +223,27 @@ def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats,
     JAX's autodiff: the same iterates), with the scale-free figures of ``_scale_free``."""
     run(pol, 1, 0.0)  # warm-up (first-call allocations), untimed
     out, t_jax = best_of(lambda: run(pol, 1, 0.0), repeats)
+    c_jax = _cpu_s[0]
     new_jax = np.asarray(out[0])
     jacs = ("fd", "complex") if jac == "both" else (jac,)
-    np_out = {j: _np_sweep(m, pts, pol, variant, j, repeats) for j in jacs}
+    np_out, np_cpu = {}, {}
+    for j in jacs:
+        np_out[j] = _np_sweep(m, pts, pol, variant, j, repeats)
+        np_cpu[j] = _cpu_s[0]
     ref = "complex" if "complex" in np_out else "fd"
     (new_ref, steps, nfail), _ = np_out[ref]
     t_np = np_out["fd" if "fd" in np_out else ref][1]
+    c_np = np_cpu["fd" if "fd" in np_out else ref]
     diff, one_only, both, _ = _agreement(m, pts, pol, new_jax, new_ref)
-    row = dict(spec=spec, n=n, variant=variant, state=label, compile=t_compile, t_jax=t_jax, t_np=t_np,
+    row = dict(spec=spec, n=n, variant=variant, state=label, compile=t_compile, t_jax=t_jax, t_np=t_np, c_jax=c_jax,
+               c_np=c_np,
                t_cx=np_out["complex"][1] if "complex" in np_out else None, ref=ref, diff=diff, steps=steps,
                nfail=f"{nfail}/{int(out[3])}" + (f" ({one_only} solved by one only)" if one_only else ""),
                agree=diff <= AGREE_TOL, reps=repeats)
     row.update(_scale_free(m, pts, pol, new_jax, np_out, variant))
     print(
-        f"  {variant} sweep from {label}: JAX {t_jax:.3f}s  NumPy {t_np:.3f}s  (NumPy/JAX {t_np / t_jax:.2f})  "
+        f"  {variant} sweep from {label}: JAX {t_jax:.3f}s (CPU {c_jax:.3f}s)  NumPy {t_np:.3f}s (CPU {c_np:.3f}s)  "
+        f"(NumPy/JAX {t_np / t_jax:.2f}, in CPU seconds {c_np / c_jax:.2f})  "
         f"max|new_NumPy({ref}) - new_JAX| = {diff:.2e} ({'<=' if row['agree'] else 'EXCEEDS'} {AGREE_TOL:.0e}); "
         f"{row['sf_text']}; Newton steps {steps}, states without a solution NumPy/JAX {row['nfail']}",
         flush=True,
@@ -371,8 +383,8 @@ def _f(x, fmt):
 
 
 SWEEP_HEAD = (
-    "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep | JAX states/s | NumPy s/sweep | "
-    "NumPy states/s | NumPy/JAX | NumPy complex-step s/sweep | max abs diff of new policy, NumPy vs JAX, states both "
+    "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep [CPU s] | JAX states/s | NumPy s/sweep "
+    "[CPU s] | NumPy states/s | NumPy/JAX [in CPU s] | NumPy complex-step s/sweep | max abs diff of new policy, NumPy vs JAX, states both "
     "solved (gate) | vs NumPy fd: max abs diff, in units of max ||J^-1|| atol | max Newton step at the solution, JAX / "
     "NumPy fd | max Newton steps | runs (best of) | states without a solution NumPy/JAX |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
@@ -389,8 +401,8 @@ def _sweep_line(r) -> str:
     steps = "-" if sf is None else f"{sf['e_jax']:.1e} / {sf['e_np']:.1e}"
     return (
         f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | "
-        f"{r['t_jax']:.3f} | "
-        f"{r['n'] / r['t_jax']:.3g} | {r['t_np']:.3f} | {r['n'] / r['t_np']:.3g} | {r['t_np'] / r['t_jax']:.2f}x | "
+        f"{r['t_jax']:.3f} [{r['c_jax']:.2f}] | {r['n'] / r['t_jax']:.3g} | {r['t_np']:.3f} [{r['c_np']:.2f}] | "
+        f"{r['n'] / r['t_np']:.3g} | {r['t_np'] / r['t_jax']:.2f}x [{r['c_np'] / r['c_jax']:.2f}x] | "
         f"{_f(r['t_cx'], '.3f')} | {r['diff']:.1e} vs NumPy {r['ref']} ({'ok' if r['agree'] else 'FAILS'}, tol "
         f"{AGREE_TOL:.0e}) | {fd} | {steps} | {r['steps']} | {r['reps']} | {r['nfail']} |\n"
     )
