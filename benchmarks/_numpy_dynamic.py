@@ -263,12 +263,13 @@ def newton_steps(m: NumpyModel, y, pol, pts=None, *, chunk=2048):
     """At each state's y (N, n) against pol (complex-step J, smooth residual): the length max_i |(J^-1 F)_i| of
     the Newton step (to first order the distance from y to the exact root of that state's system: the error the
     stopping rule max |F| <= atol leaves) and ||J^-1||_inf (so the rule's error bound is ||J^-1||_inf atol).
-    NaN where J is singular. Returns (step (N,), jinv (N,))."""
+    NaN where J is singular. Returns (step (N,), jinv (N,), y - J^-1 F (N, n): y after one more Newton step, the
+    exact root to rounding where y was within the quadratic convergence region)."""
     y = np.asarray(y, dtype=np.float64)
     pol = np.asarray(pol, dtype=np.float64)
     b, k, e = grid_points(m) if pts is None else pts
     flat_pol = pol.reshape(-1, m.n_e, pol.shape[-1])
-    step, jinv = np.full(y.shape[0], np.nan), np.full(y.shape[0], np.nan)
+    step, jinv, polished = np.full(y.shape[0], np.nan), np.full(y.shape[0], np.nan), np.full_like(y, np.nan)
     with np.errstate(all="ignore"):
         for lo in range(0, y.shape[0], chunk):
             sl = slice(lo, lo + chunk)
@@ -277,9 +278,11 @@ def newton_steps(m: NumpyModel, y, pol, pts=None, *, chunk=2048):
             J = _jacobian(m, y[sl], st, flat_pol, "complex", None)
             ok = np.all(np.isfinite(J), axis=(1, 2)) & (np.abs(np.linalg.det(np.where(np.isfinite(J), J, 0))) > 0)
             inv = np.linalg.inv(np.where(ok[:, None, None], J, np.eye(J.shape[-1])))
-            step[sl] = np.where(ok, np.max(np.abs(np.einsum("pij,pj->pi", inv, F)), axis=-1), np.nan)
+            d = np.einsum("pij,pj->pi", inv, F)
+            step[sl] = np.where(ok, np.max(np.abs(d), axis=-1), np.nan)
+            polished[sl] = np.where(ok[:, None], y[sl] - d, np.nan)
             jinv[sl] = np.where(ok, np.max(np.sum(np.abs(inv), axis=-1), axis=-1), np.nan)
-    return step, jinv
+    return step, jinv, polished
 
 
 def select(y0, ys, yb, cs, cb):

@@ -30,10 +30,10 @@ Sweep variants (the JAX side is ``TimeIteration``: one interpolation table per s
     the states both solved (printed and tabulated; the script exits non-zero otherwise). Against the
     forward-difference sweep the difference is larger (1.4e-10 at 10,800 states, 1.6e-10 at 108,000 on the CPU,
     5.0e-9 at 108,000 on the H200 on 2026-11-26): not rounding, but the stopping rule. Both Newtons stop at the
-    first iterate with max |F| <= 1e-11, which is up to ||J^-1|| 1e-11 from the exact root (||J^-1|| reaches
+    first iterate with max |F| <= 1e-11, which is up to ‖J^-1‖ 1e-11 from the exact root (‖J^-1‖ reaches
     ~300 on these grids); with a different Jacobian the iterates differ and one sweep stops a step earlier than
     the other at some states (e.g. |F| 9.8e-12 vs 8.9e-16). So the table also shows, scale-free, that
-    difference in units of max ||J^-1|| atol (<= ~2: explained by where the two stopped), and the Newton step
+    difference in units of max ‖J^-1‖ atol (<= ~2: explained by where the two stopped), and the Newton step
     |J^-1 F| at each solution (to first order its distance to the exact root: the accuracy both sweeps have).
     A state whose Newton fails keeps its old policy in both (and is counted): until 2026-11-25 both wrote their
     last, unconverged Newton iterate there, which depends on the Jacobian (autodiff vs forward differences), and
@@ -254,19 +254,21 @@ def compare_sweep(label, variant, spec, n, run, t_compile, m, pts, pol, repeats,
 def _scale_free(m, pts, pol, new_jax, np_out, variant):
     """Scale-free agreement (smooth sweeps): at each state both solved, the Newton step |J^-1 F| at the JAX and
     at the NumPy solution (complex-step J: to first order each one's distance to the exact root, the error the
-    stopping rule max|F| <= atol leaves) and |new_JAX - new_NumPy(fd)| / (||J^-1|| atol): at most ~2 when the
+    stopping rule max|F| <= atol leaves) and |new_JAX - new_NumPy(fd)| / (‖J^-1‖ atol): at most ~2 when the
     two stopped at different points of the same Newton convergence (the bound of the stopping rule)."""
     if variant == GV:
         return dict(sf=None, sf_text="scale-free figures: smooth sweeps only")
     new_fd = np_out["fd"][0][0] if "fd" in np_out else np_out["complex"][0][0]
     d_fd, _, both, diff = _agreement(m, pts, pol, new_jax, new_fd)
-    e_jax, jinv = nd.newton_steps(m, new_jax, pol, pts)
-    e_np, _ = nd.newton_steps(m, new_fd, pol, pts)
+    e_jax, jinv, root_jax = nd.newton_steps(m, new_jax, pol, pts)
+    e_np, _, root_np = nd.newton_steps(m, new_fd, pol, pts)
     rel = diff / (jinv * NEWTON_ATOL)
     mx = lambda a: float(np.nanmax(a[both])) if both.any() else 0.0  # noqa: E731
-    sf = dict(d_fd=d_fd, e_jax=mx(e_jax), e_np=mx(e_np), rel=mx(rel), jinv=mx(jinv))
-    text = (f"vs NumPy fd: max|diff| {d_fd:.2e} = {sf['rel']:.2f} x ||J^-1|| atol (max ||J^-1|| {sf['jinv']:.0f}); "
-            f"max Newton step at the solution (distance to the root) JAX {sf['e_jax']:.1e}, NumPy fd {sf['e_np']:.1e}")
+    sf = dict(d_fd=d_fd, e_jax=mx(e_jax), e_np=mx(e_np), rel=mx(rel), jinv=mx(jinv),
+              d_root=mx(np.max(np.abs(root_jax - root_np), axis=1)))
+    text = (f"vs NumPy fd: max|diff| {d_fd:.2e} = {sf['rel']:.2f} x ‖J^-1‖ atol (max ‖J^-1‖ {sf['jinv']:.0f}), "
+            f"{sf['d_root']:.1e} after one more Newton step at each (the same roots); max Newton step at the "
+            f"solution (distance to the root) JAX {sf['e_jax']:.1e}, NumPy fd {sf['e_np']:.1e}")
     return dict(sf=sf, sf_text=text)
 
 
@@ -383,10 +385,12 @@ def _f(x, fmt):
 
 
 SWEEP_HEAD = (
-    "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep [CPU s] | JAX states/s | NumPy s/sweep "
-    "[CPU s] | NumPy states/s | NumPy/JAX [in CPU s] | NumPy complex-step s/sweep | max abs diff of new policy, NumPy vs JAX, states both "
-    "solved (gate) | vs NumPy fd: max abs diff, in units of max ||J^-1|| atol | max Newton step at the solution, JAX / "
-    "NumPy fd | max Newton steps | runs (best of) | states without a solution NumPy/JAX |\n"
+    "| states | n_b/n_k/n_z/n_R | sweep | from | JAX compile (s) | JAX s/sweep [CPU s] | JAX states/s | "
+    "NumPy s/sweep [CPU s] | NumPy states/s | NumPy/JAX [in CPU s] | NumPy complex-step s/sweep | "
+    "max abs diff of new policy, NumPy vs JAX, states both solved (gate) | "
+    "vs NumPy fd: max abs diff, in units of ‖J^-1‖ atol; after one more Newton step | "
+    "max Newton step at the solution, JAX / NumPy fd | max Newton steps | runs (best of) | "
+    "states without a solution NumPy/JAX |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
 CONV_HEAD = (
@@ -397,7 +401,8 @@ CONV_HEAD = (
 
 def _sweep_line(r) -> str:
     sf = r.get("sf")
-    fd = "-" if sf is None else f"{sf['d_fd']:.1e} = {sf['rel']:.2f} x (max ||J^-1|| {sf['jinv']:.0f}) x atol"
+    fd = "-" if sf is None else (f"{sf['d_fd']:.1e} = {sf['rel']:.2f} x (max ‖J^-1‖ {sf['jinv']:.0f}) x atol; "
+                                 f"{sf['d_root']:.1e} after one more Newton step at each")
     steps = "-" if sf is None else f"{sf['e_jax']:.1e} / {sf['e_np']:.1e}"
     return (
         f"| {r['n']} | {_spec_str(r['spec'])} | {r['variant']} | {r['state']} | {r['compile']:.1f} | "
