@@ -61,14 +61,20 @@ class Lane(eqx.Module):
 
 class BatchedNewton(eqx.Module):
     """Settings: those of ``core.Newton`` (atol, max_backtracks, armijo) and ``root_find``'s max_steps;
-    ``batch``: states per round, ``passes``: trial points per state and round (see module docstring)."""
+    ``batch``: states per round, ``passes``: trial points per state and round (see module docstring).
+
+    passes = 4: a round runs until its slowest state is done or ``passes`` trials, so its states that finish
+    earlier idle (at full cost on a CPU); with the trial counts of a 10,800-state sweep from the initial policy
+    (4-5 for the converged states, up to 148 for those without a root) 76% of the lane evaluations do work at
+    8 passes, 89% at 4, 95% at 2 (more rounds, each a gather and scatter).
+    """
 
     atol: float = 1e-11
     max_steps: int = 20
     max_backtracks: int = 10
     armijo: float = 1e-4
     batch: int = 512
-    passes: int = 8
+    passes: int = 4
 
     @property
     def newton(self) -> Newton:
