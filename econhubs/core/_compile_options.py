@@ -55,15 +55,19 @@ def compiler_options(backend: str | None = None) -> dict[str, Any]:
 
 def fast_compile_jit(fn: Callable) -> Callable:
     """``eqx.filter_jit(fn)`` compiled with :func:`compiler_options` of the default backend, chosen at the
-    first call (not at import: choosing needs the backend). Nested in another ``jit`` it is inlined and
-    the outer program's options apply."""
+    first call (not at import: choosing needs the backend). Called on traced arguments (inside ``jit``,
+    ``grad``, ``vmap``) it is the plain ``eqx.filter_jit(fn)``: JAX takes compiler options only on the
+    outermost program, whose options then apply."""
+    plain = eqx.filter_jit(fn)
 
     @functools.cache
     def jitted() -> Callable:
-        return eqx.filter_jit(fn, compiler_options=compiler_options() or None)
+        options = compiler_options()
+        return eqx.filter_jit(fn, compiler_options=options) if options else plain
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        return jitted()(*args, **kwargs)
+        traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves((args, kwargs)))
+        return (plain if traced else jitted())(*args, **kwargs)
 
     return call

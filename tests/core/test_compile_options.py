@@ -27,3 +27,6 @@ def test_fast_compile_jit_same_values():
     g = fast_compile_jit(f)
     np.testing.assert_allclose(g(x, 2), np.log1p(np.exp(np.asarray(x))) * 2, rtol=1e-14)
     np.testing.assert_allclose(jax.vmap(lambda v: g(v, 3))(x), 3 * np.log1p(np.exp(np.asarray(x))), rtol=1e-14)
+    # under grad / jit (traced arguments) the plain filter_jit runs: JAX takes options only at the top level
+    np.testing.assert_allclose(jax.grad(lambda v: g(v, 1).sum())(x), jax.nn.sigmoid(x), rtol=1e-14)
+    np.testing.assert_allclose(jax.jit(lambda v: g(v, 1))(x), np.log1p(np.exp(np.asarray(x))), rtol=1e-14)
