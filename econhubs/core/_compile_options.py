@@ -63,7 +63,8 @@ def fast_compile_jit(fn: Callable) -> Callable:
     @functools.cache
     def jitted() -> Callable:
         options = compiler_options()
-        return eqx.filter_jit(fn, compiler_options=options) if options else plain
+        # equinox passes jit keywords through to jax.jit (its type stubs do not list them)
+        return eqx.filter_jit(fn, compiler_options=options) if options else plain  # type: ignore[call-overload]
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
