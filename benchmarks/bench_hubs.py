@@ -35,7 +35,7 @@ from _hubs_economy import economy
 from _old_newton import OldNewton, old_root_find
 
 import econhubs  # noqa: F401  (float64)
-from econhubs.core import root_find
+from econhubs.core import compiler_options, root_find
 from econhubs.spatial import HUBS_SOLVER, hubs_residual, initial_guess, solve_equilibrium
 
 from _report import append_results, best_time, machine
@@ -44,16 +44,22 @@ OLD = OldNewton(atol=1e-11, linear="gmres", gmres_restart=60, gmres_max_steps=10
                 gmres_rtol_min=1e-3, forcing=0.1)
 
 
-def _compiled(f, *a):
-    """(compiled f, {trace, lower, compile: wall s; compile_cpu: process CPU s}) via jax's AOT stages."""
+def _compiled(f, *a, options: dict | None = None):
+    """(compiled f, {trace, lower, compile: wall s; compile_cpu: process CPU s}) via jax's AOT stages;
+    ``options``: XLA compiler options (the new solver: ``econhubs.core.compiler_options()``, as
+    ``solve_equilibrium`` compiles it; with them, also the compile at XLA's defaults, ``compile_default``)."""
     t0 = time.perf_counter()
     traced = jax.jit(f).trace(*a)
     t1 = time.perf_counter()
     lowered = traced.lower()
     t2, c2 = time.perf_counter(), time.process_time()
-    comp = lowered.compile()
+    comp = lowered.compile(compiler_options=options or None)
     t3, c3 = time.perf_counter(), time.process_time()
-    return comp, dict(trace=t1 - t0, lower=t2 - t1, compile=t3 - t2, compile_cpu=c3 - c2)
+    out = dict(trace=t1 - t0, lower=t2 - t1, compile=t3 - t2, compile_cpu=c3 - c2)
+    if options:
+        lowered.compile()
+        out.update(compile_default=time.perf_counter() - t3, compile_default_cpu=time.process_time() - c3)
+    return comp, out
 
 
 def run_size(n: int, repeats: int, old: bool, count_new: bool = False, grad: bool = True) -> dict:
@@ -63,7 +69,7 @@ def run_size(n: int, repeats: int, old: bool, count_new: bool = False, grad: boo
     z0 = jax.jit(initial_guess)(p, f, tc)
     _, t_res = best_time(res, z0, m, repeat=20, warmup=True)
     new, ct = _compiled(lambda m: root_find(hubs_residual, initial_guess(*m), m, solver=HUBS_SOLVER, max_steps=60,
-                                            throw=False), m)
+                                            throw=False), m, options=compiler_options())
     sol, t_new = best_time(new, m, repeat=repeats, warmup=True)
     if count_new:  # host-callback count (one more compile); else the loop's own counters, which equal it
         reset()
@@ -148,8 +154,10 @@ def report(rows: list[dict], cache: dict | None, old: bool) -> str:
             + "\n|" + "---|" * (10 + (7 if old else 0)) + "\n")
     body = ""
     for r in rows:
+        dflt = (f" (XLA defaults: {r['compile_default']:.1f} [{r['compile_default_cpu']:.1f}])"
+                if "compile_default" in r else "")
         body += (f"| {r['N']} | {r['res_ms']:.2f} | {r['trace']:.1f} / {r['lower']:.1f} / {r['compile']:.1f} "
-                 f"[{r['compile_cpu']:.1f}] | {r['t']:.3f} | {r['steps']} | "
+                 f"[{r['compile_cpu']:.1f}]{dflt} | {r['t']:.3f} | {r['steps']} | "
                  f"{r['f']} + {r['jvp']} (= {r['f'] + r['jvp']}) | {r['builds']} | {r['t'] / r['res_ms'] * 1e3:.0f} | "
                  f"{r['res']:.1e}{'' if r['ok'] else ' NOT CONVERGED'} | {r['grad_ratio']:.2f} |")
         if old:
@@ -167,7 +175,9 @@ def report(rows: list[dict], cache: dict | None, old: bool) -> str:
             "counted by "
             "host callbacks for OLD (and for new with --count-new; otherwise from the Newton loop's counters: "
             "trial points + GMRES JVPs); compile split by jax's AOT stages (trace / lower / compile, wall; "
-            "compile CPU time in brackets, less sensitive to the load); times best of repeats after JIT; "
+            "compile CPU time in brackets, less sensitive to the load; new solver compiled with "
+            "`econhubs.core.compiler_options()` as `solve_equilibrium` does, XLA's defaults in parentheses); "
+            "times best of repeats after JIT; "
             "the machine is shared, so read the ratios.\n\n"
             + head + body)
     if cache:

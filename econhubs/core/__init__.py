@@ -20,6 +20,7 @@ from ._compile_cache import (
     compilation_cache_dir as compilation_cache_dir,
     enable_compilation_cache as enable_compilation_cache,
 )
+from ._compile_options import compiler_options as compiler_options, fast_compile_jit as fast_compile_jit
 from ._errors import ConvergenceError as ConvergenceError
 from ._export_cache import (
     enable_export_cache as enable_export_cache,

@@ -17,7 +17,7 @@ return plain containers (dict, tuple, list) of arrays.
 
 Off unless :func:`econhubs.core.enable_compilation_cache` turned it on (the CLI does; opt out with
 ``ECONHUBS_NO_COMPILE_CACHE=1``), and off where ``jax.export`` cannot serialize (it needs the
-``flatbuffers`` package).
+``flatbuffers`` package). The program compiles with :func:`econhubs.core.compiler_options`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import jax
 
 from ._atomic import atomic_write
 from ._checks import is_concrete
+from ._compile_options import compiler_options
 
 _STATE: dict[str, Any] = {"folder": None}
 _CALLS: dict[str, Callable] = {}
@@ -105,5 +106,5 @@ def exported_call(name: str, fn: Callable, *args) -> Any | None:
                 atomic_write(path, write)
             except OSError:
                 pass  # a read-only cache: still run the program
-        call = _CALLS[key] = jax.jit(exp.call)
+        call = _CALLS[key] = jax.jit(exp.call, compiler_options=compiler_options() or None)
     return call(*leaves)

@@ -50,9 +50,11 @@ def unit_costs(Y: Float[Array, "N J"], X: Float[Array, "N J"], theta: Float[Arra
     """ln x (N, J) for tradables (nontradables: ln x = 0, i.e. P = x = 1, their level being
     unidentified), with the max residual and whether every industry converged.
 
-    All tradable industries are solved by one vmapped root find over a (J_T, N, N) stack of
-    their kernels (a one-off gather of ~25 MB at N = 382): one compiled Newton instead of one
-    per kernel group, which is what dominates the inversion's run time.
+    All tradable industries are solved by one compiled root find mapped (``lax.map``, one after the
+    other) over a (J_T, N, N) stack of their kernels (a one-off gather of ~25 MB at N = 382): one
+    compiled Newton instead of one per kernel group. Not ``vmap``: a vmapped Newton runs every industry
+    to the slowest one's trial count (112 line-search trials, each with its dense Jacobian, against
+    6-67 for most industries; issue 11: 285 s CPU against ~30 s on the real 382-metro data).
     """
     N, J = Y.shape
     g = np.asarray(group)
@@ -60,6 +62,5 @@ def unit_costs(Y: Float[Array, "N J"], X: Float[Array, "N J"], theta: Float[Arra
     lx = jnp.zeros((N, J), Y.dtype)
     if len(idx) == 0:
         return lx, jnp.array(0.0, Y.dtype), jnp.array(True)
-    solve = jax.vmap(_solve_one, in_axes=(1, 1, 0, 0), out_axes=(1, 0, 0))
-    v, r, c = solve(jnp.log(Y[:, idx]), X[:, idx], theta[idx], kernels[g[idx]])
-    return lx.at[:, idx].set(v), jnp.max(r), jnp.all(c)
+    v, r, c = jax.lax.map(lambda a: _solve_one(*a), (jnp.log(Y[:, idx]).T, X[:, idx].T, theta[idx], kernels[g[idx]]))
+    return lx.at[:, idx].set(v.T), jnp.max(r), jnp.all(c)

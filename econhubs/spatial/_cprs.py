@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from econhubs.core import GMRES, BlockJacobi, Newton, Solution, root_find
+from econhubs.core import GMRES, BlockJacobi, Newton, Solution, fast_compile_jit, root_find
 from econhubs.data import CPRSCalibration
 
 from ._hubs import national_sum, own
@@ -261,7 +261,7 @@ def solve_hat(econ: CPRSEconomy, shock: CPRSShock, solver: Newton = CPRS_SOLVER,
                      max_steps=max_steps, has_aux=True, throw=throw, what="CPRS hat equilibrium")
 
 
-solve_hat_jit = eqx.filter_jit(solve_hat)
+solve_hat_jit = fast_compile_jit(solve_hat)  # CPU: cheaper LLVM code generation (core.compiler_options)
 
 
 def new_flows(econ: CPRSEconomy, shock: CPRSShock, sol: Solution) -> Float[Array, "J N N"]:

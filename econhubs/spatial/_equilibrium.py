@@ -27,6 +27,7 @@ from ..core import (
     Solution,
     check_solution,
     exported_call,
+    fast_compile_jit,
     is_concrete,
     root_find,
 )
@@ -137,7 +138,7 @@ def _solve_impl(p, f, trade, z0, solver, max_steps):
     return _package(sol.value, sol, p, f, trade, c), sol
 
 
-_solve = eqx.filter_jit(_solve_impl)
+_solve = fast_compile_jit(_solve_impl)  # CPU: cheaper LLVM code generation (issue 11)
 
 _PLAIN = ("w", "L", "Lkj", "P", "x", "Y", "X", "r", "C", "U", "lam", "E", "chi", "z", "residual", "iterations",
           "converged", "walras")
