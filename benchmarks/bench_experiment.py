@@ -88,7 +88,7 @@ def main(argv=None):
                     "the interpolated policies, which is discontinuous at the nodes when linear) (default: 1)")
     ap.add_argument("--loop-regions", type=int, default=20)
     ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
-    ap.add_argument("--planner-max-iter", type=int, default=500, help="planner sweeps at most (default: 500)")
+    ap.add_argument("--planner-max-iter", type=int, default=1000, help="planner sweeps at most (default: 1000)")
     ap.add_argument("--planner-seconds", type=float, default=None,
                     help="stop the planner's sweeps after this wall time, compile included (default: no limit)")
     a = ap.parse_args(argv)

@@ -242,17 +242,19 @@ def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=Sta
             tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, accelerate=10, verbose=False,
             max_seconds: float | None = None, rescue=None, rescue_size: int = 8):
     """Sweeps in jitted chunks of ``chunk`` until sup change <= tol with no failed state, ``max_iter``
-    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
-    change. accelerate: extrapolate the slow mode every this many sweeps (0: off). rescue: a bracketing rescue
-    (:class:`PlannerBracket`; needs ``select``) run between chunks at the states that failed in the chunk's last
-    sweep (``rescue_size`` of them at a time; compiled on first need): a rescued state restarts the next chunk
-    from its bracketed root, an unrescued one stays failed (the stopping rule needs a sweep without failures).
+    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), a non-finite
+    change, or a chunk in which nothing moved (change exactly 0) while states still fail and nothing was rescued
+    before it (stuck: more sweeps cannot help). accelerate: extrapolate the slow mode every this many sweeps
+    (0: off). rescue: a bracketing rescue (:class:`PlannerBracket`; needs ``select``) run between chunks at the
+    states that failed in the chunk's last sweep (``rescue_size`` of them at a time; compiled on first need): a
+    rescued state restarts the next chunk from its bracketed root, an unrescued one stays failed (the stopping
+    rule needs a sweep without failures).
     Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
     # strong (not weak) scalar types: the chunk's outputs must have the carry's types, else the second chunk
     # recompiles the whole sweep (jnp.array(0.0) is weakly typed; it cost one more full compile)
     pol0 = jnp.asarray(pol0)
     carry = (pol0, jnp.zeros_like(pol0), jnp.zeros((), pol0.dtype), jnp.zeros((), jnp.int32))
-    it, t0 = 0, time.perf_counter()
+    it, t0, rescued = 0, time.perf_counter(), 0
     while True:
         out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)
         carry, diff, nfail, ok = out[:4], out[4], out[5], out[6]
@@ -261,15 +263,17 @@ def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=Sta
         if verbose:
             print(f"  planner time iteration {it:6d}: sup|policy change| = {d:.3e}, failed solves = {nf}", flush=True)
         late = max_seconds is not None and time.perf_counter() - t0 > max_seconds
-        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late:
+        stuck = d == 0.0 and nf > 0 and rescued == 0  # nothing moves and the failed states stay failed
+        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late or stuck:
             return carry[0], it, d, nf
+        rescued = 0
         if rescue is not None and select is not None and nf > 0:
             pol, todo, n_ok = carry[0], ~ok, 0
             while bool(jnp.any(todo)):
                 pol, good, todo = _rescue(residual, newton, select, rescue, pol, todo, params, grid, extra,
                                           min(rescue_size, pol.shape[0]))
                 n_ok += int(jnp.sum(good))
-            carry = (pol,) + carry[1:]
+            carry, rescued = (pol,) + carry[1:], n_ok
             if verbose:
                 print(f"  planner time iteration {it:6d}: bracketing rescue of {nf} failed states: {n_ok} rescued",
                       flush=True)
