@@ -39,8 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-iter", type=int, default=3000, help="maximum time-iteration sweeps (default: 3000)")
     ap.add_argument("--irf-draws", type=int, default=500, help="draws of the generalised IRFs (default: 500)")
     ap.add_argument("--planner", action="store_true",
-                    help="also solve the I = 2 planner (welfare gains, planner policies and IRF); converged with "
-                    "--nb 4 --nk 3 --order-b 3 (docs/tradeoff_experiment.md), not on the default grid")
+                    help="also solve the I = 2 planner (welfare gains, planner policies and IRF); it converges with "
+                    "--nb 4 --nk 3 --order-b 3, not on the default grid, and on that grid the simulated regions "
+                    "reach the bond grid's edge (exit 3): docs/tradeoff_experiment.md")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     return ap
 
