@@ -9,6 +9,7 @@ from ._experiment import (
     ergodic_bond as ergodic_bond,
     run_experiment as run_experiment,
     solve_economies as solve_economies,
+    welfare_gains as welfare_gains,
 )
 from ._experiment_regions import (
     Regions1950 as Regions1950,
@@ -33,6 +34,7 @@ from ._params import (
     steady_state_price as steady_state_price,
 )
 from ._planner import PlannerSolution as PlannerSolution, solve_planner as solve_planner
+from ._planner_bracket import PlannerBracket as PlannerBracket
 from ._residual import (
     CE_REGIMES as CE_REGIMES,
     CESelect as CESelect,

@@ -69,7 +69,7 @@ class ExperimentSpec(eqx.Module):
     irf_years: int = eqx.field(static=True, default=30)
     max_iter: int = eqx.field(static=True, default=3000)
     b0: float | None = eqx.field(static=True, default=None)
-    planner_max_iter: int = eqx.field(static=True, default=500)
+    planner_max_iter: int = eqx.field(static=True, default=1000)
 
     @property
     def free_grid(self) -> GridSpec:

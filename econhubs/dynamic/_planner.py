@@ -20,6 +20,7 @@ from ..core import ConvergenceError
 from ._competitive import BIND_TOL, initial_policy, solve_competitive
 from ._grid import GridSpec, make_grid
 from ._params import TradeoffParams, state_feedback
+from ._planner_bracket import PlannerBracket
 from ._planner_residual import envelope_at, planner_residual
 from ._planner_sweep import REGIMES, StateNewton, iterate
 from ._residual import ce_residual, ce_select, decode, full_capital
@@ -136,6 +137,7 @@ def solve_planner(
     verbose: bool = False,
     throw: bool = True,
     max_seconds: float | None = None,
+    rescue: PlannerBracket | None = PlannerBracket(),
 ) -> PlannerSolution:
     """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
 
@@ -146,7 +148,8 @@ def solve_planner(
     throw: raise :class:`ConvergenceError` if the change
     is above ``tol``, a policy is not finite, or a per-state solve failed in the last sweep (else warn;
     non-finite policies always raise). max_seconds: stop the planner's sweeps after this wall time (checked
-    between chunks of 25 sweeps; the result is then unconverged and says so).
+    between chunks of 25 sweeps; the result is then unconverged and says so). rescue: the bracketing rescue
+    run between chunks at states where both branch Newtons failed (:class:`PlannerBracket`; None: off).
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
@@ -175,7 +178,7 @@ def solve_planner(
             ce = _finish(params, spec, grid, ce_pol, it, d, nf)
     pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
                                    select=_select(params), newton=newton, tol=tol, max_iter=max_iter, damping=damping,
-                                   verbose=verbose, max_seconds=max_seconds)
+                                   verbose=verbose, max_seconds=max_seconds, rescue=rescue)
     sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)
     finite = bool(np.all(np.isfinite(np.asarray(pol))))
     if not finite or diff > tol or nfail > 0:

@@ -198,10 +198,11 @@ def sweep_states(residual: Callable, newton: StateNewton, select, pol, params, g
 
 @eqx.filter_jit
 def _chunk(residual, newton, select, carry, params, grid, extra, n_sweeps: int, damping, smooth_first, accelerate):
-    """``n_sweeps`` sweeps from carry = (policy, previous change, its ratio lam, sweep count)."""
+    """``n_sweeps`` sweeps from carry = (policy, previous change, its ratio lam, sweep count); also returns the
+    last sweep's sup change, failed count and ok mask (N,)."""
 
     def body(_, c):
-        pol, dprev, lam_prev, it, _, _ = c
+        pol, dprev, lam_prev, it, _, _, _ = c
         new, ok = sweep_states(residual, newton, select, pol, params, grid, extra, smooth_first)
         new = pol + damping * (new - pol)
         nfail = jnp.sum(~ok)
@@ -210,31 +211,69 @@ def _chunk(residual, newton, select, carry, params, grid, extra, n_sweeps: int, 
             new, lam = extrapolate(new, d, dprev, lam_prev, it, nfail, accelerate)
         else:
             lam = lam_prev
-        return new, d, lam, it + 1, jnp.max(jnp.abs(d)), nfail
+        return new, d, lam, it + 1, jnp.max(jnp.abs(d)), nfail, ok
 
-    init = carry + (jnp.array(jnp.inf), jnp.array(0))
+    init = carry + (jnp.array(jnp.inf), jnp.array(0), jnp.ones(carry[0].shape[:1], bool))
     return jax.lax.fori_loop(0, n_sweeps, body, init)
+
+
+@eqx.filter_jit
+def _rescue(residual, newton, select, rescue, pol, todo, params, grid, extra, size: int):
+    """``rescue`` (e.g. :class:`PlannerBracket`) at the first ``size`` states where ``todo`` is True (gathered),
+    against the table of ``pol``; ``select`` picks among its slack and binding results.
+    Returns (policy, rescued (N,), todo with those states removed)."""
+    table = grid.policy_table(pol)
+    n = pol.shape[0]
+    extra = jnp.zeros((n, 0)) if extra is None else extra
+
+    def one(y0, pt, ex):
+        ys, oks = rescue(residual, newton, y0, pt, params, grid, table, ex)
+        y, good, _ = select(y0, list(ys), list(oks), pt, grid)
+        good = good & jnp.all(jnp.isfinite(y))
+        return jnp.where(good, y, y0), good
+
+    idx = jnp.nonzero(todo, size=size, fill_value=n)[0]
+    pol, good = at_failed(lambda *sub: jax.vmap(one)(*sub), ~todo, size, (pol, grid_points(grid), extra),
+                          (pol, jnp.zeros((n,), bool)))
+    return pol, good, todo.at[idx].set(False, mode="drop")
 
 
 def iterate(residual, pol0, params, grid, *, extra=None, select=None, newton=StateNewton(),
             tol=1e-9, max_iter=3000, chunk=25, damping=1.0, smooth_first=True, accelerate=10, verbose=False,
-            max_seconds: float | None = None):
+            max_seconds: float | None = None, rescue=None, rescue_size: int = 8):
     """Sweeps in jitted chunks of ``chunk`` until sup change <= tol with no failed state, ``max_iter``
-    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), or a non-finite
-    change. accelerate: extrapolate the slow mode every this many sweeps (0: off).
+    sweeps, ``max_seconds`` of wall time (checked between chunks, compilation included), a non-finite
+    change, or a chunk in which nothing moved (change exactly 0) while states still fail and nothing was rescued
+    before it (stuck: more sweeps cannot help). accelerate: extrapolate the slow mode every this many sweeps
+    (0: off). rescue: a bracketing rescue (:class:`PlannerBracket`; needs ``select``) run between chunks at the
+    states that failed in the chunk's last sweep (``rescue_size`` of them at a time; compiled on first need): a
+    rescued state restarts the next chunk from its bracketed root, an unrescued one stays failed (the stopping
+    rule needs a sweep without failures).
     Returns (policy, sweeps, last sup change, failed states in the last sweep)."""
     # strong (not weak) scalar types: the chunk's outputs must have the carry's types, else the second chunk
     # recompiles the whole sweep (jnp.array(0.0) is weakly typed; it cost one more full compile)
     pol0 = jnp.asarray(pol0)
     carry = (pol0, jnp.zeros_like(pol0), jnp.zeros((), pol0.dtype), jnp.zeros((), jnp.int32))
-    it, t0 = 0, time.perf_counter()
+    it, t0, rescued = 0, time.perf_counter(), 0
     while True:
         out = _chunk(residual, newton, select, carry, params, grid, extra, chunk, damping, smooth_first, accelerate)
-        carry, diff, nfail = out[:4], out[4], out[5]
+        carry, diff, nfail, ok = out[:4], out[4], out[5], out[6]
         it += chunk
         d, nf = float(diff), int(nfail)
         if verbose:
             print(f"  planner time iteration {it:6d}: sup|policy change| = {d:.3e}, failed solves = {nf}", flush=True)
         late = max_seconds is not None and time.perf_counter() - t0 > max_seconds
-        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late:
+        stuck = d == 0.0 and nf > 0 and rescued == 0  # nothing moves and the failed states stay failed
+        if (d <= tol and nf == 0) or it >= max_iter or not np.isfinite(d) or late or stuck:
             return carry[0], it, d, nf
+        rescued = 0
+        if rescue is not None and select is not None and nf > 0:
+            pol, todo, n_ok = carry[0], ~ok, 0
+            while bool(jnp.any(todo)):
+                pol, good, todo = _rescue(residual, newton, select, rescue, pol, todo, params, grid, extra,
+                                          min(rescue_size, pol.shape[0]))
+                n_ok += int(jnp.sum(good))
+            carry, rescued = (pol,) + carry[1:], n_ok
+            if verbose:
+                print(f"  planner time iteration {it:6d}: bracketing rescue of {nf} failed states: {n_ok} rescued",
+                      flush=True)
