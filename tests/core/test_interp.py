@@ -1,7 +1,6 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 from scipy.interpolate import RegularGridInterpolator
 
 from econhubs.core import interp
@@ -127,7 +126,6 @@ def _kinked_k(b, k, a, c=0.0):
     return np.stack([s, q], axis=-1)
 
 
-@pytest.mark.slow
 def test_one_sided_cubic_exact_off_the_kink_cell():
     """kink=0, kink_dims=(1,), order 3 in k: slopes never use a node across the sign change of component 0, so a
     function that is quadratic on each side of the kink is interpolated exactly in every cell but the kink's (the
