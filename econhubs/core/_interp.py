@@ -9,6 +9,9 @@ t_j = (x_j - g_j[i_j]) / (g_j[i_j+1] - g_j[i_j]), the value is the tensor produc
   order 3: nodes (i-1, i, i+1, i+2), weights from the Hermite basis h00..h11 with slopes
            m_i = (V_{i+1} - V_{i-1}) / (g_{i+1} - g_{i-1}); the edge cells use ghost nodes
            extrapolated linearly (V_{-1} = 2 V_0 - V_1, g_{-1} = 2 g_0 - g_1, likewise at the top).
+With ``kink=c`` (:func:`cell_table`) the dimensions in ``kink_dims`` are sign-aware for component c: in the cell
+where c changes sign the kink is located from each side's own nodes (piecewise linear, O(h^2)), and in the other
+cells the order-3 slopes use no node across the sign change (one-sided, exact for piecewise quadratics).
 Outside the grid ``t_j`` is either left as is (linear extrapolation from the edge cell; an order-3
 dimension extrapolates linearly too) or clipped to [0, 1] (constant extrapolation), chosen per
 dimension. Dimensions with a single point are constant.
@@ -81,13 +84,33 @@ def _stencil_size(n: int, order: int) -> int:
     return 1 if n == 1 else (2 if order == 1 else 4)
 
 
-def _kinked_line(g, i, x, v, kink: int):
+def _hermite(t, h, v0, v1, m0, m1):
+    t2, t3 = t * t, t * t * t
+    return (2 * t3 - 3 * t2 + 1) * v0 + (t3 - 2 * t2 + t) * h * m0 + (-2 * t3 + 3 * t2) * v1 + (t3 - t2) * h * m1
+
+
+def _one_sided_cubic(gp, i, t, v, same_l, same_r):
+    """Cubic Hermite on the cell (i, i+1) whose end slopes use only nodes on the cell's side of a kink: the centred
+    slope (as in :func:`_cubic_weights`) where the outer node is on the same side, else the derivative of the
+    quadratic through the cell's two nodes and the other outer node (one-sided, third-order), else the secant."""
+    xm, x0, x1, x2 = gp[i], gp[i + 1], gp[i + 2], gp[i + 3]
+    vm, v0, v1, v2 = v[0], v[1], v[2], v[3]
+    hm, h, hp = x0 - xm, x1 - x0, x2 - x1
+    dm, d0, dp = (v0 - vm) / hm, (v1 - v0) / h, (v2 - v1) / hp
+    m0 = jnp.where(same_l, (v1 - vm) / (x1 - xm), jnp.where(same_r, d0 - (dp - d0) / (x2 - x0) * h, d0))
+    m1 = jnp.where(same_r, (v2 - v0) / (x2 - x0), jnp.where(same_l, dm + (d0 - dm) / (x1 - xm) * (hm + 2 * h), d0))
+    return _hermite(t, h, v0, v1, m0, m1)
+
+
+def _kinked_line(g, i, x, v, kink: int, cubic: bool = False):
     """Interpolation along one axis of a function with a kink where component ``kink`` (last axis of ``v``)
     changes sign. v: (4, ..., n) values on nodes i-1, i, i+1, i+2 (ghost nodes at the edges).
 
-    In a cell whose end nodes have the same sign of v[..., kink]: linear between them. In a cell whose ends
-    differ in sign, the kink's position t* in the cell is where the lines through each side's own two nodes
-    (i-1, i and i+1, i+2) cross zero (their mean; one side's if the other's outer node has the other sign or
+    In a cell whose end nodes have the same sign of v[..., kink]: linear between them, or (``cubic``) the cubic
+    Hermite of :func:`_one_sided_cubic`, whose slopes use no node across the kink (so a stencil next to the kink
+    does not spread it; the centred cubic where all four nodes are on one side; linear outside [0, 1]). In a cell
+    whose ends differ in sign, the kink's position t* in the cell is where the lines through each side's own two
+    nodes (i-1, i and i+1, i+2) cross zero (their mean; one side's if the other's outer node has the other sign or
     its zero is outside the cell; the linear interpolant's zero if neither), the kink value m is the mean of
     the two lines at t* (m = 0 for the kink component), and the interpolant is linear from v_i to m on
     [0, t*] and from m to v_{i+1} on [t*, 1]: continuous, equal to the node values, and O(h^2) accurate
@@ -98,6 +121,10 @@ def _kinked_line(g, i, x, v, kink: int):
     t = (x - g0) / (g1 - g0)
     lin = (1.0 - t) * v0 + t * v1
     sm, s0, s1, s2 = (u[..., kink:kink + 1] for u in (vm, v0, v1, v2))
+    if cubic:
+        same_l, same_r = (sm >= 0) == (s0 >= 0), (s2 >= 0) == (s1 >= 0)
+        inside = (t >= 0.0) & (t <= 1.0)
+        lin = jnp.where(inside, _one_sided_cubic(gp, i, t, v, same_l, same_r), lin)
     tiny = jnp.finfo(v.dtype).tiny
     t_lin = s0 / jnp.where(s0 == s1, 1.0, s0 - s1)
 
@@ -122,8 +149,11 @@ class CellTable(eqx.Module):
 
     table: (n_cells, n_stencil, *rest) with cells and stencil nodes in C order over dimensions.
     Call it at a point x (d,) to get the interpolant (*rest). ``kink``: None, or the index (last value
-    axis) of the component whose sign change marks a kink along the first dimension (see
-    :func:`_kinked_line`; the first dimension then carries a 4-node stencil).
+    axis) of the component whose sign change marks a kink along the dimensions ``kink_dims`` (see
+    :func:`_kinked_line`; each of them carries a 4-node stencil; order 1 there: piecewise linear with the kink
+    located in its cell, order 3: the same in the kink's cell and one-sided cubics elsewhere). With a kink the
+    block is reduced one dimension at a time, last first (plain dimensions by their weights, kink dimensions by
+    :func:`_kinked_line` on the lines of the remaining nodes), so each kink dimension sees its own node signs.
     """
 
     grids: tuple
@@ -131,27 +161,36 @@ class CellTable(eqx.Module):
     order: tuple[int, ...] = eqx.field(static=True)
     extrapolate: tuple[bool, ...] = eqx.field(static=True)
     kink: int | None = eqx.field(static=True, default=None)
+    kink_dims: tuple[int, ...] = eqx.field(static=True, default=(0,))
 
     def __call__(self, x: Float[Array, " d"]) -> Float[Array, "..."]:
         d = len(self.grids)
         if jnp.shape(x) != (d,):
             raise ValueError(f"interp: point has shape {jnp.shape(x)}, expected ({d},)")
-        cell, w = jnp.array(0), jnp.ones((1,), x.dtype)
+        kdims = () if self.kink is None else self.kink_dims
+        cell, w, cells, ws = jnp.array(0), jnp.ones((1,), x.dtype), [], []
         for j, g in enumerate(self.grids):
-            if j == 0 and self.kink is not None:
-                i0, _ = _cell(g, x[0], self.extrapolate[0])
-                cell = i0
-                continue
-            i, wj = _axis_weights(g, x[j], self.extrapolate[j], self.order[j])
+            if j in kdims:
+                i, wj = _cell(g, x[j], self.extrapolate[j])[0], None
+            else:
+                i, wj = _axis_weights(g, x[j], self.extrapolate[j], self.order[j])
+                w = (w[:, None] * wj[None, :]).reshape(-1)
             cell = cell * max(g.shape[0] - 1, 1) + i
-            w = (w[:, None] * wj[None, :]).reshape(-1)
+            cells.append(i)
+            ws.append(wj)
         if self.kink is None:
             return jnp.tensordot(w, self.table[cell], axes=1)
         block = self.table[cell]
-        lines = jnp.tensordot(w, block.reshape((4, -1) + block.shape[1:]), axes=((0,), (1,)))  # (4, *rest)
-        g0 = self.grids[0]
-        x0 = x[0] if self.extrapolate[0] else jnp.clip(x[0], g0[0], g0[-1])
-        return _kinked_line(g0, i0, x0, lines, self.kink)
+        sizes = tuple(4 if j in kdims else _stencil_size(g.shape[0], self.order[j]) for j, g in enumerate(self.grids))
+        block = block.reshape(sizes + block.shape[1:])
+        for j in reversed(range(d)):
+            g = self.grids[j]
+            if j not in kdims:
+                block = jnp.tensordot(ws[j], block, axes=((0,), (j,)))
+                continue
+            xj = x[j] if self.extrapolate[j] else jnp.clip(x[j], g[0], g[-1])
+            block = _kinked_line(g, cells[j], xj, jnp.moveaxis(block, j, 0), self.kink, cubic=self.order[j] == 3)
+        return block
 
 
 def cell_table(
@@ -160,25 +199,31 @@ def cell_table(
     order: int | Sequence[int] = 1,
     extrapolate: bool | Sequence[bool] = True,
     kink: int | None = None,
+    kink_dims: Sequence[int] = (0,),
 ) -> CellTable:
     """Build the :class:`CellTable` of ``values`` (shape (n_1, ..., n_d, *rest)) once.
 
     kink: None, or the index along the last value axis of the component whose sign change marks a kink
-    of every component along the first dimension (piecewise-linear pieces extrapolated from each side,
-    :func:`_kinked_line`; the first dimension's ``order`` is then ignored)."""
+    of every component along the dimensions ``kink_dims`` (default: the first): :func:`_kinked_line`, piecewise
+    linear pieces extrapolated from each side in the kink's cell, and elsewhere linear (order 1) or a cubic whose
+    slopes use no node across the kink (order 3)."""
     d = len(grids)
     shape = tuple(g.shape[0] for g in grids)
     if tuple(values.shape[:d]) != shape:
         raise ValueError(f"interp: values have leading shape {values.shape[:d]}, grids {shape}")
     orders = _orders(order, d)
+    kdims = tuple(sorted(set(int(j) for j in kink_dims)))
+    stencil_orders = orders
     if kink is not None:
-        if shape[0] < 3 or values.ndim == d:
-            raise ValueError("interp: kink needs at least 3 points in the first dimension and a value axis")
+        if values.ndim == d:
+            raise ValueError("interp: kink needs a value axis")
+        if not kdims or any(not 0 <= j < d or shape[j] < 3 for j in kdims):
+            raise ValueError(f"interp: kink_dims {tuple(kink_dims)} must name dimensions with at least 3 points")
         if not -values.shape[-1] <= kink < values.shape[-1]:
             raise ValueError(f"interp: kink component {kink} outside the last value axis ({values.shape[-1]})")
-        orders = (3,) + orders[1:]  # the first dimension carries the 4-node stencil
+        stencil_orders = tuple(3 if j in kdims else o for j, o in enumerate(orders))  # 4-node stencils
     arr = values
-    for j, (n, o) in enumerate(zip(shape, orders)):
+    for j, (n, o) in enumerate(zip(shape, stencil_orders)):
         if n == 1:
             arr = jnp.expand_dims(arr, j + j + 1)  # one cell, one stencil node
             continue
@@ -194,9 +239,10 @@ def cell_table(
     perm = [2 * j for j in range(d)] + [2 * j + 1 for j in range(d)] + list(range(2 * d, arr.ndim))
     arr = jnp.transpose(arr, perm)
     n_cells = math.prod(max(n - 1, 1) for n in shape)
-    n_sten = math.prod(_stencil_size(n, o) for n, o in zip(shape, orders))
+    n_sten = math.prod(_stencil_size(n, o) for n, o in zip(shape, stencil_orders))
     table = arr.reshape((n_cells, n_sten) + values.shape[d:])
-    return CellTable(grids=tuple(grids), table=table, order=orders, extrapolate=_flags(extrapolate, d), kink=kink)
+    return CellTable(grids=tuple(grids), table=table, order=orders, extrapolate=_flags(extrapolate, d), kink=kink,
+                     kink_dims=kdims if kink is not None else (0,))
 
 
 def interp_weights(

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         "I = 1: Judd mean -4.65 instead of -4.33; a larger compile)",
     )
     ap.add_argument(
+        "--kink-k",
+        action="store_true",
+        help="sign-aware interpolation in k too (GridSpec(kink_k=True)): in the k cell where the constraint starts "
+        "to bind the policy is kinked, elsewhere cubic slopes use no node across it (docs/tradeoff.md, 'Accuracy')",
+    )
+    ap.add_argument(
         "--bond-grid",
         type=float,
         nargs=2,
@@ -140,6 +146,8 @@ def _spec(a) -> GridSpec:
         kw["b_min"], kw["b_max"] = a.bond_grid
     if a.kink_b:
         kw["kink_b"] = True
+    if a.kink_k:
+        kw["kink_k"] = True
     return GridSpec(**kw)
 
 

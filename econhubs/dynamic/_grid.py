@@ -13,7 +13,9 @@ Interpolation of next period's policies (``core.interp``): linear in b (``order_
 kink where the constraint starts to bind) and cubic Hermite in k (``order_k``; smooth). ``kink_b``: in the
 b cell where the sign of s (slack >= 0, multiplier < 0) changes between the nodes, each smooth piece is
 extrapolated linearly from its own side and the pieces are joined where s = 0 (``core.cell_table(kink=0)``):
-O(h_b^2) instead of O(h_b) in the cell that holds the constraint's kink.
+O(h_b^2) instead of O(h_b) in the cell that holds the constraint's kink; with ``order_b=3`` the other b cells
+are cubic with one-sided slopes (no node across the sign change of s). ``kink_k``: the same along each k
+(the threshold where the constraint starts to bind moves with k, so cubic stencils in k span it too).
 Sunspot (``sunspot`` = pi): an i.i.d. two-state coordination variable appended to the exogenous chain
 (fastest); in its second state agents coordinate on the constrained equilibrium where both exist.
 All arrays are built with jax.numpy from the parameters, so a grid can be built per region
@@ -48,6 +50,7 @@ class GridSpec(eqx.Module):
     order_k: int = eqx.field(static=True, default=3)
     sunspot: float | None = eqx.field(static=True, default=None)
     kink_b: bool = eqx.field(static=True, default=False)
+    kink_k: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         for name in ("n_b", "n_k", "n_z", "n_R"):
@@ -71,6 +74,8 @@ class GridSpec(eqx.Module):
             raise ValueError("order_b: cubic interpolation needs n_b >= 3 (or order_b=1)")
         if self.kink_b and self.n_b < 3:
             raise ValueError("kink_b: kink-aware interpolation in b needs n_b >= 3")
+        if self.kink_k and self.n_k < 3:
+            raise ValueError("kink_k: kink-aware interpolation in k needs n_k >= 3")
         if self.sunspot is not None and not 0.0 <= self.sunspot <= 1.0:
             raise ValueError(f"sunspot: a probability in [0, 1], got {self.sunspot!r}")
 
@@ -96,6 +101,7 @@ class TradeoffGrid(eqx.Module):
     order: tuple[int, ...] = eqx.field(static=True, default=(1,))
     has_sunspot: bool = eqx.field(static=True, default=False)
     kink: int | None = eqx.field(static=True, default=None)
+    kink_dims: tuple[int, ...] = eqx.field(static=True, default=(0,))
 
     def policy_table(self, pol: Float[Array, "N n"], kink: bool = False) -> CellTable:
         """Policies in ``grid_points`` order -> interpolation table over the endogenous states, evaluated
@@ -105,7 +111,8 @@ class TradeoffGrid(eqx.Module):
         (``core.cell_table(..., kink=0)``); other tables (values, weights) interpolate as ``order`` says."""
         n_e = self.R.shape[0]
         vals = pol.reshape(self.endog_shape + (n_e, pol.shape[-1]))
-        return cell_table(self.endog_grids, vals, self.order, kink=self.kink if kink else None)
+        return cell_table(self.endog_grids, vals, self.order, kink=self.kink if kink else None,
+                          kink_dims=self.kink_dims)
 
     @property
     def endog_grids(self) -> tuple:
@@ -156,8 +163,9 @@ def make_grid(p: TradeoffParams, spec: GridSpec = GridSpec(), b_bounds=None) -> 
     k1 = jnp.linspace(spec.k_lo, k_hi, spec.n_k) * p.K_bar
     k = jnp.stack([k1] * (I - 1)) if I > 1 else jnp.zeros((0, spec.n_k))
     order = (spec.order_b,) + (spec.order_k,) * (I - 1)
+    kdims = ((0,) if spec.kink_b else ()) + (tuple(range(1, I)) if spec.kink_k else ())
     return TradeoffGrid(b=b, k=k, u=jnp.stack(us), logR=lr, zbar=zbar, R=R, P=P, sunspot=sunspot, order=order,
-                        has_sunspot=spec.sunspot is not None, kink=0 if spec.kink_b else None)
+                        has_sunspot=spec.sunspot is not None, kink=0 if kdims else None, kink_dims=kdims or (0,))
 
 
 def grid_points(grid: TradeoffGrid):

@@ -145,7 +145,7 @@ def simulate_ar1(sol: CESolution, b0, k0, u0, logR0, eps):
         return out
 
     def run(b0, k0, x0, eps, pol):
-        table = cell_table(grids, pol, order, ext, kink=g.kink)
+        table = cell_table(grids, pol, order, ext, kink=g.kink, kink_dims=g.kink_dims)
         return jax.vmap(lambda *xs: one(*xs, table))(b0, k0, x0, eps)
 
     x0 = jnp.concatenate([u0, logR0[:, None]], axis=1)

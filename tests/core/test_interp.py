@@ -115,3 +115,52 @@ def test_kinked_interpolation_second_order_across_the_kink():
     assert k1 <= (1.0 / 32) ** 2 and k2 <= (0.5 / 32) ** 2, errs
     np.testing.assert_allclose(k1 / k2, 4.0, rtol=0.05, err_msg=str(errs))
     assert k1 < l1 / 10 and k2 < l2 / 10, errs
+
+
+def _kinked_k(b, k, a, c=0.0):
+    """Piecewise quadratic in d = k - a - c (b - 0.5), linear in b: s changes sign at d = 0 (slopes 2 / 0.5), q has
+    a kink there."""
+    d = k - a - c * (b - 0.5)
+    s = np.where(d > 0, 2.0 * d, 0.5 * d) * (1 + 0.5 * b)
+    q = np.where(d > 0, 1 + d + d**2, 1 + 3 * d - 2 * d**2) + b
+    return np.stack([s, q], axis=-1)
+
+
+def test_one_sided_cubic_exact_off_the_kink_cell():
+    """kink=0, kink_dims=(1,), order 3 in k: slopes never use a node across the sign change of component 0, so a
+    function that is quadratic on each side of the kink is interpolated exactly in every cell but the kink's (the
+    centred cubic errs in the cells next to it), and to O(h^2) in the kink's cell. kink_dims=(0, 1) with the kink
+    on a slanted line: finite gradient, and a max error near the kink well below the centred cubic's."""
+    from econhubs.core import cell_table
+
+    rng = np.random.default_rng(3)
+    gb, gk = np.linspace(0.0, 1.0, 9), np.linspace(0.0, 1.0, 17)
+    h = gk[1]
+    a = 7.4 * h
+    B, K = np.meshgrid(gb, gk, indexing="ij")
+
+    @jax.jit
+    def evaluate(V, pts):
+        plain = cell_table((jnp.array(gb), jnp.array(gk)), V, order=(1, 3))
+        k_only = cell_table((jnp.array(gb), jnp.array(gk)), V, order=(1, 3), kink=0, kink_dims=(1,))
+        both = cell_table((jnp.array(gb), jnp.array(gk)), V, order=(3, 3), kink=0, kink_dims=(0, 1))
+        grad = jax.vmap(jax.jacfwd(both))(pts)
+        return jax.vmap(plain)(pts), jax.vmap(k_only)(pts), jax.vmap(both)(pts), jnp.all(jnp.isfinite(grad))
+
+    k = np.concatenate([rng.uniform(0, 1, 200), a + rng.uniform(-2, 2, 200) * h])
+    pts = np.column_stack([rng.uniform(0, 1, 400), k])
+    out_p, out_k, _, _ = (np.asarray(o) for o in evaluate(jnp.array(_kinked_k(B, K, a)), jnp.array(pts)))
+    ref = _kinked_k(pts[:, 0], pts[:, 1], a)
+    cell = np.floor(pts[:, 1] / h)
+    off = (cell != 7) & (cell > 0) & (cell < 15)  # the edge cells' slopes use a linearly extrapolated ghost node
+    np.testing.assert_allclose(out_k[off], ref[off], atol=1e-12)
+    assert np.max(np.abs(out_k - ref)[cell == 7]) <= h**2, np.max(np.abs(out_k - ref)[cell == 7])
+    next_to = (cell == 6) | (cell == 8)
+    assert np.max(np.abs(out_p - ref)[next_to]) > 1e-3  # the centred cubic's stencil spans the kink there
+
+    slanted = _kinked_k(B, K, a, c=0.3)
+    out_p, _, out_b, finite = evaluate(jnp.array(slanted), jnp.array(pts))
+    ref = _kinked_k(pts[:, 0], pts[:, 1], a, c=0.3)
+    err_p, err_b = np.max(np.abs(np.asarray(out_p) - ref)), np.max(np.abs(np.asarray(out_b) - ref))
+    assert bool(finite)
+    assert err_b < err_p / 3, (err_p, err_b)
