@@ -28,7 +28,8 @@ OUT_DEFAULT = os.path.join("econhubs_output", "tradeoff")
 # default grids per number of industries (docs/tradeoff.md, "Accuracy"); --quick / --fine scale them
 GRIDS = {
     1: dict(n_b=30, n_z=3, n_R=3),
-    2: dict(n_b=32, n_k=7, k_lo=0.36, k_hi=0.58, b_min=-0.18, b_max=0.01),  # ergodic b [-0.175, -0.085]
+    # I = 2: Judd mean -4.16 (issue 17's <= -4); the earlier 32 x 7 grid with b_max = 0.01 gave -3.34
+    2: dict(n_b=48, n_k=17, k_lo=0.36, k_hi=0.58, b_min=-0.18, b_max=-0.07),  # ergodic b [-0.175, -0.085]
     3: dict(n_b=12, n_k=5, n_z=3, n_R=1, k_lo=0.25, k_hi=0.42),
 }
 
@@ -77,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--quick", action="store_true", help="coarser grid and fewer simulation draws (smoke test)")
     ap.add_argument("--fine", action="store_true", help="finer grid (1.5x the bond and capital points)")
-    ap.add_argument("--nb", type=int, default=None, help="bond grid points (default: 30 for I = 1, 32 for I = 2)")
-    ap.add_argument("--nk", type=int, default=None, help="capital grid points per free industry (default: 7 for I = 2)")
+    ap.add_argument("--nb", type=int, default=None, help="bond grid points (default: 30 for I = 1, 48 for I = 2)")
+    ap.add_argument("--nk", type=int, default=None, help="capital grid points per industry (default: 17 for I = 2)")
     ap.add_argument(
         "--kink-b",
         action="store_true",
@@ -97,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs=2,
         metavar=("B_MIN", "B_MAX"),
         default=None,
-        help="bond grid bounds (default: -0.18 and 0.01 for I = 2, otherwise -1.25 and +0.1 times "
+        help="bond grid bounds (default: -0.18 and -0.07 for I = 2, otherwise -1.25 and +0.1 times "
         "theta q_ss K_bar R_max)",
     )
     ap.add_argument(
