@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import os
+import sys
+import time
 from pathlib import Path
 
 import equinox as eqx
@@ -154,10 +158,31 @@ def _sweep_rows(m, lams, sizes, quick):
     ]
 
 
+def _qge_row(path: str, sizes: str, t_new: float, v_new: float, tol: float = 1e-13):
+    """The same counterfactual (California +10%) by the independent NumPy port twedl/qge (tools/qge_oracle.py),
+    from its own baseline (not timed), with the oracle's tolerances; timed once (it takes minutes)."""
+    sys.path.insert(0, str(Path(path).resolve()))
+    from qge import helpers  # noqa: PLC0415  (imported from --qge, as in tools/qge_oracle.py)
+    from qge.io import load_inputs  # noqa: PLC0415
+    from qge.models import benchmark as bm  # noqa: PLC0415
+
+    bm.Lchange = functools.partial(helpers.Lchange, tol=tol)
+    raw = load_inputs()
+    base = bm.compute_baseline(raw=raw, tol=tol)
+    t0 = time.perf_counter()
+    s = bm.compute_regional_shock(4, baseline=base, raw=raw, shock=1.1, tol=tol)
+    t = time.perf_counter() - t0
+    return ("one counterfactual: twedl/qge (NumPy port of the CPRS kit), same shock", sizes, t, int(s.iterations), None,
+            tol, f"{t / t_new:.0f}x the NEW solve's time; |dV| NEW vs qge = {abs(float(s.V_hat) - v_new):.1e}; "
+            "residual column = qge's stopping tolerance")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")))
+    ap.add_argument("--qge", default=os.environ.get("QGE_PATH"),
+                    help="path to twedl/qge's cprhs/ folder: also time its counterfactual (minutes)")
     a = ap.parse_args(argv)
     m = CPRS.from_calibration()
     lams = jnp.concatenate([unit_lambdas(m, "region"), unit_lambdas(m, "sector")])
@@ -171,6 +196,8 @@ def main(argv=None) -> int:
     best_time(g, 1.0)
     _, t_g = best_time(g, 1.0, repeat=3)
     rows += _sweep_rows(m, lams, sizes, a.quick)
+    if a.qge:
+        rows.insert(3, _qge_row(a.qge, sizes, rows[0][2], float(sol.aux.V)))
     head = ("| step | size | time (s) | Newton steps | residual evals counted (F + JVP) | residual (max abs F) | "
             "ratio / note |\n|---|---|---|---|---|---|---|")
     lines = [f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]} | {'-' if r[4] is None else r[4]} | {r[5]:.1e} | {r[6]} |"
@@ -179,8 +206,9 @@ def main(argv=None) -> int:
     text = (f"\n## bench_cprs{' (quick)' if a.quick else ''} {stamp}\n\nMachine: {machine()}. CPRS 2007 real data, "
             f"{sizes}; times after JIT, one process; tolerance 1e-12. One residual evaluation: {t_res * 1e3:.3f} ms "
             f"(NEW one counterfactual = {rows[0][2] / t_res:.0f} residual-times). Gradient of V-hat through the solve "
-            f"(implicit adjoint): {t_g / rows[0][2]:.2f} x the solve. tools/qge_oracle.py (twedl/qge) is not installed "
-            "on this machine: not timed.\n\n" + head + "\n" + "\n".join(lines) + "\n")
+            f"(implicit adjoint): {t_g / rows[0][2]:.2f} x the solve. twedl/qge (tools/qge_oracle.py): "
+            f"{'timed below' if a.qge else 'not given (--qge PATH): not timed'}.\n\n"
+            + head + "\n" + "\n".join(lines) + "\n")
     append_results(text, a.results)
     return 0
 
