@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import os
 import sys
 import time
@@ -161,14 +160,10 @@ def _sweep_rows(m, lams, sizes, quick):
 def _qge_row(path: str, sizes: str, t_new: float, v_new: float, tol: float = 1e-13):
     """The same counterfactual (California +10%) by the independent NumPy port twedl/qge (tools/qge_oracle.py),
     from its own baseline (not timed), with the oracle's tolerances; timed once (it takes minutes)."""
-    sys.path.insert(0, str(Path(path).resolve()))
-    from qge import helpers  # noqa: PLC0415  (imported from --qge, as in tools/qge_oracle.py)
-    from qge.io import load_inputs  # noqa: PLC0415
-    from qge.models import benchmark as bm  # noqa: PLC0415
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from qge_oracle import load_qge  # noqa: PLC0415  (the oracle's own loading of qge)
 
-    bm.Lchange = functools.partial(helpers.Lchange, tol=tol)
-    raw = load_inputs()
-    base = bm.compute_baseline(raw=raw, tol=tol)
+    bm, raw, base = load_qge(path, tol)
     t0 = time.perf_counter()
     s = bm.compute_regional_shock(4, baseline=base, raw=raw, shock=1.1, tol=tol)
     t = time.perf_counter() - t0

@@ -41,6 +41,19 @@ REGIONAL = {"region_California": 4, "region_North Dakota": 33}
 SECTORAL = {"sector_Computer and Electronics": 10, "sector_Real Estate": 20}
 
 
+def load_qge(path: str | Path, tol: float):
+    """qge imported from ``path`` (its cprhs/ folder), its inner employment loop tightened to ``tol``, its
+    calibration and baseline: (benchmark module, raw inputs, baseline). Also used by benchmarks/bench_cprs.py."""
+    sys.path.insert(0, str(Path(path).resolve()))
+    from qge import helpers  # noqa: PLC0415  (the oracle is imported from --qge)
+    from qge.io import load_inputs  # noqa: PLC0415
+    from qge.models import benchmark as bm  # noqa: PLC0415
+
+    bm.Lchange = functools.partial(helpers.Lchange, tol=tol)  # tighter inner employment loop
+    raw = load_inputs()
+    return bm, raw, bm.compute_baseline(raw=raw, tol=tol)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--qge", required=True, help="path to qge's cprhs/ folder (contains qge/ and data/)")
@@ -48,18 +61,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--quick", action="store_true", help="only the California and Computers cases")
     a = ap.parse_args(argv)
-    sys.path.insert(0, str(Path(a.qge).resolve()))
-    from qge import applications, helpers  # noqa: PLC0415  (the oracle is imported from --qge)
-    from qge.elasticities import regional_elasticities, sectoral_elasticities
-    from qge.io import load_inputs
-    from qge.models import benchmark as bm
+    t0 = time.time()
+    bm, raw, base = load_qge(a.qge, a.tol)
+    from qge import applications  # noqa: PLC0415  (on sys.path since load_qge)
+    from qge.elasticities import regional_elasticities, sectoral_elasticities  # noqa: PLC0415
 
-    bm.Lchange = functools.partial(helpers.Lchange, tol=a.tol)  # tighter inner employment loop
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    raw = load_inputs()
-    t0 = time.time()
-    base = bm.compute_baseline(raw=raw, tol=a.tol)
     print(f"baseline {time.time() - t0:.1f}s", flush=True)
     sectors, regions = list(raw.sectors), list(raw.regions)
     Ln = np.asarray(base.Ln).ravel()
