@@ -59,3 +59,30 @@ def test_budget_gradient_equals_autodiff_of_the_budget():
 
         got, want = both(jnp.array([-0.05, 5.0]))  # the second puts c below the floor
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-12, atol=1e-15)
+
+
+def test_continued_policy_interpolates_a_coarser_grid_and_clamps_outside_it():
+    """``solve_planner(start=...)``'s starting point: policies affine in (b, k_1) plus a term per exogenous state,
+    given on a coarse narrow grid, are reproduced exactly at a finer grid's states inside the coarse box (cubic
+    Hermite and cubic-in-k interpolation are exact on affine data) and at the box's edge value outside it."""
+    from econhubs.dynamic import GridSpec, default_params
+    from econhubs.dynamic._grid import grid_points, make_grid
+    from econhubs.dynamic._planner import continued_policy
+
+    def grids(p):  # one compiled call (eager grid construction dispatches op by op: seconds)
+        kw = dict(n_z=3, n_R=1, k_lo=0.08, k_hi=0.62, order_b=3)
+        return (make_grid(p, GridSpec(n_b=4, n_k=3, **kw), (-0.2, 0.02)),
+                make_grid(p, GridSpec(n_b=7, n_k=4, **kw), (-0.3, 0.02)))
+
+    coarse, fine = jax.jit(grids)(default_params(2))
+    coef = np.array([[0.1, 2.0, -1.0], [0.4, 0.5, 3.0], [9.0, -3.0, 2.0], [1.0, 0.2, 0.3], [-2.0, 1.0, 1.0]])
+
+    def affine(b, k, e):
+        return coef[:, 0] + np.outer(b, coef[:, 1]) + np.outer(k, coef[:, 2]) + 0.1 * e[:, None]
+
+    pts = jax.jit(lambda g, h: (grid_points(g), grid_points(h)))(coarse, fine)
+    (b0, k0, e0), (b, k, e) = jax.tree.map(np.asarray, pts)
+    got = np.asarray(continued_policy(fine, coarse, jnp.asarray(affine(b0, k0[:, 0], e0))))
+    want = affine(np.clip(b, -0.2, 0.02), k[:, 0], e)
+    assert got.shape == (7 * 4 * 9, 5) and np.sum(b < -0.2) > 0
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
