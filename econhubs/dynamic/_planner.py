@@ -196,10 +196,12 @@ def solve_planner(
     bb = None if b_bounds is None else jnp.asarray(b_bounds, float)
     if ce is not None:
         bb = ce.b_bounds if bb is None else bb
-        grid = make_grid(params, spec, bb)
+    grid = make_grid(params, spec, bb)
+    if start is not None:
+        _check_start(start, params, grid)  # before the CE solve
+    if ce is not None:
         ce_pol = ce.flat_policy()
     else:
-        grid = make_grid(params, spec, bb)
         ce_pol, it, d, nf = solve_ce_start(params, grid, tol=tol, max_iter=max_iter, verbose=verbose)
         if nf or not d <= tol:
             # the lean engine has no bracketing rescue: a state at the kink of the previous iterate can fail on
@@ -215,7 +217,6 @@ def solve_planner(
     if start is None:
         pol0 = _start(params, grid, ce_pol)
     else:
-        _check_start(start, params, grid)
         pol0 = continued_policy(grid, start.grid, start.planner_policy())
     pol, it, diff, nfail = iterate(_planner_fn, pol0, params, grid,
                                    select=_select(params), newton=newton, tol=tol, max_iter=max_iter, damping=damping,

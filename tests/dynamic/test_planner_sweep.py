@@ -4,6 +4,8 @@ system with a known root (fast: no model solve)."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
+from conftest import long
 
 from econhubs.dynamic._planner_sweep import StateNewton, small_solve
 
@@ -86,3 +88,23 @@ def test_continued_policy_interpolates_a_coarser_grid_and_clamps_outside_it():
     want = affine(np.clip(b, -0.2, 0.02), k[:, 0], e)
     assert got.shape == (7 * 4 * 9, 5) and np.sum(b < -0.2) > 0
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+@long
+def test_planner_continued_from_a_coarser_grid_reaches_the_direct_solution():
+    """``solve_planner(start=)`` at I = 1: the planner on 16 bond points started from the converged 12-point planner
+    converges to the same fixed point as the planner on 16 points started from the CE (three I = 1 planner solves:
+    minutes, so behind ``long``)."""
+    from econhubs.dynamic import GridSpec, default_params, solve_planner
+
+    p = default_params(1)
+    coarse = solve_planner(p, GridSpec(n_b=12, n_z=2, n_R=1))
+    fine = GridSpec(n_b=16, n_z=2, n_R=1)
+    direct = solve_planner(p, fine)
+    cont = solve_planner(p, fine, ce=direct.ce, start=coarse)
+    assert float(cont.max_euler_error) <= 1e-8 and int(cont.n_failed) == 0
+    np.testing.assert_allclose(np.asarray(cont.b_next), np.asarray(direct.b_next), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(cont.q), np.asarray(direct.q), rtol=1e-7)
+    with pytest.raises(ValueError, match="exogenous chain"):
+        solve_planner(p, GridSpec(n_b=16, n_z=3, n_R=1), start=coarse)
