@@ -5,7 +5,8 @@ state (``_experiment_regions``: k_1 = the dominant industry's 1950 income share,
 policy solve per economy serves all of them:
   CE          ``solve_competitive(default_params(2))``  (collateral constraint on),
   CE free     ``solve_competitive(default_params(2, constrained=False))`` on a wider bond grid,
-  planner     ``solve_planner(default_params(2), ce=CE)`` (constrained efficient, same grid as the CE).
+  planner     ``solve_planner(default_params(2), ce=CE)`` (constrained efficient, same grid as the CE), or on
+              its own grid against the CE solved there (``ExperimentSpec.planner_grid``; ``_experiment_planner``).
 The regions are simulated 1950..2020 from their 1950 states in one vmapped call per economy
 (``_experiment_simulate``), and on each simulated panel the Fact 1 regression runs unchanged
 (``econhubs.empirics.fact1``, column (1): growth on 1950 Gini with g_hat, 1950 log income p.c. and the
@@ -34,12 +35,12 @@ import numpy as np
 
 from ..empirics import fact1
 from ._competitive import solve_competitive
+from ._experiment_planner import grid_label as grid_label, solve_planner_path
 from ._experiment_regions import Regions1950
 from ._experiment_simulate import check_inside, common_innovations, model_panel, simulate_regions
 from ._grid import GridSpec
 from ._irf import impulse_response
 from ._params import default_params
-from ._planner import solve_planner
 from ._simulate import simulate
 from ._solution import CESolution
 from ._welfare import value_function
@@ -196,31 +197,6 @@ def solve_economies(spec: ExperimentSpec, say=print, verbose: bool = False) -> t
         sec["solve planner"] = time.perf_counter() - t
         say(f"  planner solved in {sec['solve planner']:.1f}s: {sp.summary()}")
     return ce, free, sp, sec
-
-
-def solve_planner_path(spec: ExperimentSpec, ce: CESolution, say=print, verbose: bool = False, throw: bool = True):
-    """The planner on its grid (``spec.planner_spec``), directly from the CE there or by continuation over
-    ``spec.planner_b_path`` (``ExperimentSpec``); every step must converge (``ConvergenceError`` otherwise,
-    whatever ``throw`` says for the last step). ``ce``: the CE on the experiment's grid, used when the planner
-    shares it; with an own planner grid the CE is solved there first. Returns the PlannerSolution (``.ce``: the
-    CE on the planner's grid)."""
-    say = say or (lambda *_: None)
-    p, (grid, bb) = default_params(2), spec.planner_spec
-    if spec.own_planner_grid:
-        ce = solve_competitive(p, grid, b_bounds=bb, max_iter=spec.max_iter, verbose=verbose)
-        say(f"  CE on the planner's grid ({grid_label(grid, bb)}): {ce.summary()}")
-    start, kw = None, dict(max_iter=spec.planner_max_iter, damping=spec.planner_damping, verbose=verbose)
-    for lo in spec.planner_b_path:
-        start = solve_planner(p, grid, b_bounds=(lo, bb[1]), start=start, **kw)
-        say(f"  planner continuation, bond grid [{lo:g}, {bb[1]:g}]: {int(start.iterations)} sweeps, "
-            f"max generalised-Euler residual {float(start.max_euler_error):.1e}")
-    return solve_planner(p, grid, ce=ce, start=start, throw=throw, **kw)
-
-
-def grid_label(grid: GridSpec, b_bounds) -> str:
-    """'n_b x n_k x n_z^2 x n_R = N states, b in [lo, hi], order in b o' (I = 2)."""
-    return (f"{grid.n_b} x {grid.n_k} x {grid.n_z}^2 x {grid.n_R} = {grid.n_points(2)} states, b in "
-            f"[{b_bounds[0]:g}, {b_bounds[1]:g}], k_1 in [{grid.k_lo:g}, {grid.k_hi:g}], order in b {grid.order_b}")
 
 
 def _simulate_all(regions, economies: dict, b0: float, spec: ExperimentSpec, say) -> dict:

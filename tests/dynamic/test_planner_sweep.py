@@ -63,12 +63,13 @@ def test_budget_gradient_equals_autodiff_of_the_budget():
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow  # 6-12 s of compiles (two grids, one cubic table) on the loaded 2-core machine
 def test_continued_policy_interpolates_a_coarser_grid_and_clamps_outside_it():
     """``solve_planner(start=...)``'s starting point: policies affine in (b, k_1) plus a term per exogenous state,
     given on a coarse narrow grid, are reproduced exactly at a finer grid's states inside the coarse box (cubic
     Hermite and cubic-in-k interpolation are exact on affine data) and at the box's edge value outside it."""
     from econhubs.dynamic import GridSpec, default_params
-    from econhubs.dynamic._grid import grid_points, make_grid
+    from econhubs.dynamic._grid import make_grid
     from econhubs.dynamic._planner import continued_policy
 
     def grids(p):  # one compiled call (eager grid construction dispatches op by op: seconds)
@@ -82,8 +83,11 @@ def test_continued_policy_interpolates_a_coarser_grid_and_clamps_outside_it():
     def affine(b, k, e):
         return coef[:, 0] + np.outer(b, coef[:, 1]) + np.outer(k, coef[:, 2]) + 0.1 * e[:, None]
 
-    pts = jax.jit(lambda g, h: (grid_points(g), grid_points(h)))(coarse, fine)
-    (b0, k0, e0), (b, k, e) = jax.tree.map(np.asarray, pts)
+    def points(g):  # grid_points' C order over (b, k_1, e), in NumPy (no compile)
+        b, k, e = np.meshgrid(np.asarray(g.b), np.asarray(g.k[0]), np.arange(g.R.shape[0]), indexing="ij")
+        return b.ravel(), k.ravel()[:, None], e.ravel()
+
+    (b0, k0, e0), (b, k, e) = points(coarse), points(fine)
     got = np.asarray(continued_policy(fine, coarse, jnp.asarray(affine(b0, k0[:, 0], e0))))
     want = affine(np.clip(b, -0.2, 0.02), k[:, 0], e)
     assert got.shape == (7 * 4 * 9, 5) and np.sum(b < -0.2) > 0
