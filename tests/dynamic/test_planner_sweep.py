@@ -96,19 +96,17 @@ def test_continued_policy_interpolates_a_coarser_grid_and_clamps_outside_it():
 
 @pytest.mark.slow
 @long
-def test_planner_continued_from_a_coarser_grid_reaches_the_direct_solution():
+def test_planner_continued_from_a_coarser_grid_converges():
     """``solve_planner(start=)`` at I = 1: the planner on 16 bond points started from the converged 12-point planner
-    converges to the same fixed point as the planner on 16 points started from the CE (three I = 1 planner solves:
-    minutes, so behind ``long``)."""
+    converges (generalised-Euler residual <= 1e-8, no failed state). It need NOT reach the solve started from the CE:
+    measured (Nov 26) both converge on the 16-point grid and differ by up to 0.0125 in b' (the Markov planner's
+    fixed point on a grid is not unique; docs/tradeoff_experiment.md). A start on another exogenous chain is refused
+    before any solve. Two I = 1 planner solves (minutes): behind ``long``."""
     from econhubs.dynamic import GridSpec, default_params, solve_planner
 
     p = default_params(1)
     coarse = solve_planner(p, GridSpec(n_b=12, n_z=2, n_R=1))
-    fine = GridSpec(n_b=16, n_z=2, n_R=1)
-    direct = solve_planner(p, fine)
-    cont = solve_planner(p, fine, ce=direct.ce, start=coarse)
-    assert float(cont.max_euler_error) <= 1e-8 and int(cont.n_failed) == 0
-    np.testing.assert_allclose(np.asarray(cont.b_next), np.asarray(direct.b_next), rtol=0, atol=1e-7)
-    np.testing.assert_allclose(np.asarray(cont.q), np.asarray(direct.q), rtol=1e-7)
     with pytest.raises(ValueError, match="exogenous chain"):
         solve_planner(p, GridSpec(n_b=16, n_z=3, n_R=1), start=coarse)
+    cont = solve_planner(p, GridSpec(n_b=16, n_z=2, n_R=1), start=coarse)
+    assert float(cont.max_euler_error) <= 1e-8 and int(cont.n_failed) == 0 and float(cont.max_change) <= 1e-9
