@@ -10,7 +10,6 @@
     python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
     python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
     python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (welfare gains)
-    python benchmarks/bench_experiment.py --planner --order-b 3 --planner-seconds 120  # bounded planner
     python benchmarks/bench_experiment.py --planner --nb 4 --nk 3 --order-b 3   # where the I = 2 planner converges
 
 The planner is solved with throw=False: the row records its sweeps, sup change, failed states and max
@@ -33,12 +32,12 @@ from econhubs.dynamic import (
     ExperimentSpec,
     GridSpec,
     common_innovations,
-    default_params,
     ergodic_bond,
+    grid_label,
     run_experiment,
     simulate_regions,
     solve_economies,
-    solve_planner,
+    solve_planner_path,
     synthetic_regions,
     welfare_gains,
 )
@@ -64,13 +63,13 @@ def simulation_rows(ce, regions, b0, n_loop: int):
     return t_vec, t_loop, diff
 
 
-def planner_row(ce, spec, max_iter: int, sec: dict, max_seconds=None):
-    """(planner or None, note): the I = 2 planner from the CE (throw=False); None unless it converged."""
+def planner_row(ce, spec, sec: dict):
+    """(planner or None, note): the I = 2 planner from the CE or by the continuation ``spec.planner_b_path``
+    (``solve_planner_path``, throw=False on the last step); None unless it converged."""
     t = time.perf_counter()
     try:
-        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=max_iter, throw=False,
-                           max_seconds=max_seconds)
-    except ConvergenceError as err:  # non-finite policies
+        sp = solve_planner_path(spec, ce, say=print, throw=False)
+    except ConvergenceError as err:  # non-finite policies or an unconverged continuation step
         sec["solve planner"] = time.perf_counter() - t
         return None, f"planner failed: {err}"
     sec["solve planner"] = time.perf_counter() - t
@@ -94,24 +93,41 @@ def main(argv=None):
     ap.add_argument("--loop-regions", type=int, default=20)
     ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
     ap.add_argument("--planner-max-iter", type=int, default=1000, help="planner sweeps at most (default: 1000)")
-    ap.add_argument("--planner-seconds", type=float, default=None,
-                    help="stop the planner's sweeps after this wall time, compile included (default: no limit)")
+    ap.add_argument("--planner-damping", type=float, default=1.0, help="the planner's damping (default: 1.0)")
+    ap.add_argument("--planner-b-path", default="",
+                    help="continuation over the bond grid's lower end, comma-separated (econhubs tradeoff --experiment "
+                    "--help; default: none)")
+    ap.add_argument("--planner-nb", type=int, default=None,
+                    help="bond points of the planner's own grid (econhubs tradeoff --experiment --help; default: the "
+                    "CE's grid)")
+    ap.add_argument("--planner-nk", type=int, default=None, help="capital points of the planner's own grid")
+    ap.add_argument("--planner-order-b", type=int, default=None, choices=(1, 3), help="order in b, planner's own grid")
+    ap.add_argument("--planner-b-min", type=float, default=None, help="lower bond bound of the planner's own grid")
     a = ap.parse_args(argv)
     base = ExperimentSpec().grid
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi, order_b=a.order_b)
-    spec = ExperimentSpec(grid=grid, b_bounds=(a.b_min, ExperimentSpec().b_bounds[1]))
+    path = tuple(float(x) for x in a.planner_b_path.split(",") if x.strip())
+    own = (a.planner_nb, a.planner_nk, a.planner_order_b, a.planner_b_min)
+    pgrid, pbb = None, None
+    if any(v is not None for v in own):  # the planner's own grid, each setting defaulting to the CE's
+        nb, nk, ob, lo = (v if v is not None else d for v, d in zip(own, (a.nb, a.nk, a.order_b, a.b_min)))
+        pgrid = dataclasses.replace(grid, n_b=nb, n_k=nk, order_b=ob)
+        pbb = (lo, ExperimentSpec().b_bounds[1])
+    spec = ExperimentSpec(grid=grid, b_bounds=(a.b_min, ExperimentSpec().b_bounds[1]),
+                          planner_max_iter=a.planner_max_iter, planner_damping=a.planner_damping, planner_b_path=path,
+                          planner_grid=pgrid, planner_b_bounds=pbb)
     regions = synthetic_regions(a.n_regions)
     t0, cpu0 = time.perf_counter(), time.process_time()
     ce, free, _, sec = solve_economies(spec)
     sp, sp_note = None, "planner not solved (no --planner)"
     if a.planner:
-        sp, sp_note = planner_row(ce, spec, a.planner_max_iter, sec, a.planner_seconds)
+        sp, sp_note = planner_row(ce, spec, sec)
         print(sp_note, flush=True)
     t_solve = time.perf_counter() - t0
     b0 = ergodic_bond(ce, jax.random.PRNGKey(spec.seed + 1))
     t_vec, t_loop, diff = simulation_rows(ce, regions, b0, min(a.loop_regions, a.n_regions))
     # welfare gains at the regions' 1950 states need only the two value functions (no simulation)
-    w = None if sp is None else welfare_gains(sp, ce, b0, regions.k1)
+    w = None if sp is None else welfare_gains(sp, sp.ce, b0, regions.k1)
     t = time.perf_counter()
     try:
         res = run_experiment(regions, dataclasses.replace(spec, b0=b0, planner=sp is not None),
@@ -125,12 +141,14 @@ def main(argv=None):
     solves = ", ".join(f"{k} {v:.1f}" for k, v in sec.items())
     wel = ("n/a" if w is None else f"at the 1950 states mean {100 * w.mean():.4f}% [{100 * w.min():.4f}%, "
            f"{100 * w.max():.4f}%], > 0 in {100 * np.mean(w > 0):.0f}% of the regions")
+    planner_note = (f"; the planner on its own grid {grid_label(*spec.planner_spec)} (compared with the CE there, not "
+                    "simulated)" if a.planner and spec.own_planner_grid else "")
     text = (
         f"\n## bench_experiment.py — {stamp} — {machine()}\n\n"
         f"Trade-off experiment, {len(regions)} SYNTHETIC regions, I = 2, grid {grid.n_points(2)} states "
         f"(n_b {a.nb}, n_k {a.nk}, n_z {grid.n_z}, n_R {grid.n_R}, order in b {a.order_b}, b in "
-        f"[{spec.b_bounds[0]}, {spec.b_bounds[1]}]), 70 years. Solve times include compilation; CPU time of the whole "
-        f"run {cpu:.0f} s (process), load average {os.getloadavg()[0]:.1f} at the end.\n\n"
+        f"[{spec.b_bounds[0]}, {spec.b_bounds[1]}]){planner_note}, 70 years. Solve times include compilation; "
+        f"CPU time of the whole run {cpu:.0f} s (process), load average {os.getloadavg()[0]:.1f} at the end.\n\n"
         "| regions | states | solves (s) | simulate CE, vmapped (s) | per-region loop, scaled (s) | ratio loop/vmapped "
         "| rest of run_experiment (s) | solve + run total (s) | results |\n|---|---|---|---|---|---|---|---|---|\n"
         f"| {len(regions)} | {grid.n_points(2)} | {t_solve:.1f} ({solves}) | {t_vec:.3f} | {t_loop:.2f} "

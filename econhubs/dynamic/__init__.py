@@ -7,8 +7,10 @@ from ._experiment import (
     ExperimentResult as ExperimentResult,
     ExperimentSpec as ExperimentSpec,
     ergodic_bond as ergodic_bond,
+    grid_label as grid_label,
     run_experiment as run_experiment,
     solve_economies as solve_economies,
+    solve_planner_path as solve_planner_path,
     welfare_gains as welfare_gains,
 )
 from ._experiment_regions import (

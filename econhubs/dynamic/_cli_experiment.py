@@ -20,6 +20,13 @@ from ._grid import GridSpec
 OUT_DEFAULT = os.path.join("econhubs_output", "tradeoff_experiment")
 
 
+def _floats(text: str) -> tuple:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="econhubs tradeoff --experiment", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,9 +48,36 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--planner", action="store_true",
                     help="also solve the I = 2 planner (welfare gains, planner policies and IRF); it converges with "
                     "--nb 4 --nk 3 --order-b 3, not on the default grid, and on that grid the simulated regions "
-                    "reach the bond grid's edge (exit 3): docs/tradeoff_experiment.md")
+                    "reach the bond grid's edge (exit 3); so give the planner its own grid: --planner --planner-nb 4 "
+                    "--planner-nk 3 --planner-order-b 3 (docs/tradeoff_experiment.md)")
+    ap.add_argument("--planner-damping", type=float, default=1.0,
+                    help="the planner's damping, Y += d (T(Y) - Y) per sweep (default: 1.0)")
+    ap.add_argument("--planner-b-path", type=_floats, default=(),
+                    help="continuation of the planner over the bond grid's lower end, e.g. "
+                    "--planner-b-path=-0.2,-0.22 (with the =): solved first from the CE with b_min = -0.2, then "
+                    "b_min = -0.22, then --b-min, each from the previous planner (default: none, directly from the CE "
+                    "on the grid)")
+    ap.add_argument("--planner-nb", type=int, default=None,
+                    help="the planner's own grid (fallback; with --planner-nk, --planner-order-b, --planner-b-min): "
+                    "bond points; the planner is then compared with the CE on its grid and not simulated, and the "
+                    "coefficient and friction share come from the CE's grid (default: the CE's grid)")
+    ap.add_argument("--planner-nk", type=int, default=None, help="capital points of the planner's own grid")
+    ap.add_argument("--planner-order-b", type=int, default=None, choices=(1, 3),
+                    help="interpolation in b on the planner's own grid")
+    ap.add_argument("--planner-b-min", type=float, default=None, help="lower end of the planner's own bond grid")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     return ap
+
+
+def planner_grid(a, grid: GridSpec) -> tuple:
+    """(GridSpec, b_bounds) of the planner's own grid from --planner-nb/-nk/-order-b/-b-min (each defaulting to the
+    CE's), or (None, None) when none is given (the planner shares the CE's grid)."""
+    own = (a.planner_nb, a.planner_nk, a.planner_order_b, a.planner_b_min)
+    if all(v is None for v in own):
+        return None, None
+    nb, nk, ob, lo = (v if v is not None else d for v, d in zip(own, (grid.n_b, grid.n_k, grid.order_b, a.b_min)))
+    return GridSpec(n_b=nb, n_k=nk, n_z=grid.n_z, n_R=grid.n_R, k_lo=grid.k_lo, k_hi=grid.k_hi, order_b=ob), \
+        (lo, ExperimentSpec().b_bounds[1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         f"p90/p10 {m['p90_p10']:.3f}; dominant 1950 share k_1 in [{regions.k1.min():.3f}, {regions.k1.max():.3f}]")
     base = ExperimentSpec().grid
     grid = GridSpec(n_b=a.nb, n_k=a.nk, n_z=a.nz, n_R=base.n_R, k_lo=base.k_lo, k_hi=base.k_hi, order_b=a.order_b)
+    pgrid, pbb = planner_grid(a, grid)
     spec = ExperimentSpec(grid=grid, b_bounds=(a.b_min, ExperimentSpec().b_bounds[1]), seed=a.seed,
-                          planner=a.planner, irf_draws=a.irf_draws, max_iter=a.max_iter)
+                          planner=a.planner, irf_draws=a.irf_draws, max_iter=a.max_iter,
+                          planner_damping=a.planner_damping, planner_b_path=a.planner_b_path, planner_grid=pgrid,
+                          planner_b_bounds=pbb)
     res = run_experiment(regions, spec, say=say, verbose=not a.quiet)
     from ._experiment_report import write_outputs  # matplotlib only once there is something to write
 

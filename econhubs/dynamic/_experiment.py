@@ -5,7 +5,8 @@ state (``_experiment_regions``: k_1 = the dominant industry's 1950 income share,
 policy solve per economy serves all of them:
   CE          ``solve_competitive(default_params(2))``  (collateral constraint on),
   CE free     ``solve_competitive(default_params(2, constrained=False))`` on a wider bond grid,
-  planner     ``solve_planner(default_params(2), ce=CE)`` (constrained efficient, same grid as the CE).
+  planner     ``solve_planner(default_params(2), ce=CE)`` (constrained efficient, same grid as the CE), or on
+              its own grid against the CE solved there (``ExperimentSpec.planner_grid``; ``_experiment_planner``).
 The regions are simulated 1950..2020 from their 1950 states in one vmapped call per economy
 (``_experiment_simulate``), and on each simulated panel the Fact 1 regression runs unchanged
 (``econhubs.empirics.fact1``, column (1): growth on 1950 Gini with g_hat, 1950 log income p.c. and the
@@ -34,12 +35,12 @@ import numpy as np
 
 from ..empirics import fact1
 from ._competitive import solve_competitive
+from ._experiment_planner import grid_label as grid_label, solve_planner_path
 from ._experiment_regions import Regions1950
-from ._experiment_simulate import common_innovations, model_panel, simulate_regions
+from ._experiment_simulate import check_inside, common_innovations, model_panel, simulate_regions
 from ._grid import GridSpec
 from ._irf import impulse_response
 from ._params import default_params
-from ._planner import solve_planner
 from ._simulate import simulate
 from ._solution import CESolution
 from ._welfare import value_function
@@ -56,7 +57,16 @@ class ExperimentSpec(eqx.Module):
     planner too (welfare, policies, IRF; off by default: slow at I = 2, docs/tradeoff_experiment.md);
     irf_draws: draws of the generalised IRFs (0: none); planner_max_iter: the planner's sweeps (it stops
     there, unconverged, when a grid state keeps failing); b0: the common 1950 bond position (None: the CE's
-    ergodic mean)."""
+    ergodic mean); planner_damping: the planner's damping (``solve_planner(damping=)``); planner_b_path:
+    continuation of the planner over its bond grid's lower end (**choice**, docs/tradeoff_experiment.md): the
+    planner is first solved from the CE on the same grid shape with b_min = planner_b_path[0] (its own CE solved
+    there by ``solve_planner``), then on each next b_min and finally on ``b_bounds`` from the previous planner
+    (``solve_planner(start=)``); empty: solved from the CE on ``b_bounds`` directly. planner_grid,
+    planner_b_bounds: the planner's own grid (None: the CE's ``grid`` / ``b_bounds``). With an own grid
+    (**fallback**, docs/tradeoff_experiment.md: the I = 2 planner converges on a coarser grid than the one on
+    which the simulated regions stay inside) the planner is compared with the CE solved on ITS grid (welfare,
+    policies, IRFs) and is not simulated; the regression and the friction share come from ``grid``; every output
+    names the grid of each number."""
 
     grid: GridSpec = eqx.field(static=True, default=GridSpec(n_b=10, n_k=6, n_z=3, n_R=1, k_lo=0.08, k_hi=0.62))
     b_bounds: tuple = eqx.field(static=True, default=(-0.2, 0.02))
@@ -70,6 +80,20 @@ class ExperimentSpec(eqx.Module):
     max_iter: int = eqx.field(static=True, default=3000)
     b0: float | None = eqx.field(static=True, default=None)
     planner_max_iter: int = eqx.field(static=True, default=1000)
+    planner_damping: float = eqx.field(static=True, default=1.0)
+    planner_b_path: tuple = eqx.field(static=True, default=())
+    planner_grid: GridSpec | None = eqx.field(static=True, default=None)
+    planner_b_bounds: tuple | None = eqx.field(static=True, default=None)
+
+    @property
+    def own_planner_grid(self) -> bool:
+        """True when the planner has its own grid (``planner_grid`` / ``planner_b_bounds``)."""
+        return self.planner_grid is not None or self.planner_b_bounds is not None
+
+    @property
+    def planner_spec(self) -> tuple:
+        """(GridSpec, b_bounds) of the planner's grid."""
+        return (self.planner_grid or self.grid), (self.planner_b_bounds or self.b_bounds)
 
     @property
     def free_grid(self) -> GridSpec:
@@ -81,10 +105,22 @@ class ExperimentSpec(eqx.Module):
         if self.grid.n_z % 2 == 0 or self.grid.n_R % 2 == 0:
             raise ValueError(f"grid: n_z and n_R must be odd (the base state u = 0, ln R = ln R_bar is the middle "
                              f"node), got n_z = {self.grid.n_z}, n_R = {self.grid.n_R}")
-        for name in ("b_bounds", "free_b_bounds"):
+        for name in ("b_bounds", "free_b_bounds", "planner_b_bounds"):
+            if getattr(self, name) is None:
+                continue
             lo, hi = getattr(self, name)
             if not lo < hi:
                 raise ValueError(f"{name}: need (b_min, b_max) with b_min < b_max, got {getattr(self, name)}")
+        if not 0.0 < self.planner_damping <= 1.0:
+            raise ValueError(f"planner_damping: must be in (0, 1], got {self.planner_damping}")
+        lo = self.planner_spec[1][0]
+        if any(not b > lo for b in self.planner_b_path):
+            raise ValueError(f"planner_b_path: continuation steps must lie above the planner's b_min = {lo} "
+                             f"(the final grid), got {self.planner_b_path}")
+        pg = self.planner_spec[0]
+        if pg.n_z != self.grid.n_z or pg.n_R != self.grid.n_R:
+            raise ValueError(f"planner_grid: needs the CE grid's exogenous nodes (n_z = {self.grid.n_z}, "
+                             f"n_R = {self.grid.n_R}), got n_z = {pg.n_z}, n_R = {pg.n_R}")
         if self.n_years < 1:
             raise ValueError(f"n_years: must be >= 1, got {self.n_years}")
 
@@ -157,7 +193,7 @@ def solve_economies(spec: ExperimentSpec, say=print, verbose: bool = False) -> t
     if spec.planner:
         t = time.perf_counter()
         say("  planner: compiling its sweep (nested autodiff; minutes on a 2-core CPU), then time iteration")
-        sp = solve_planner(default_params(2), spec.grid, ce=ce, max_iter=spec.planner_max_iter, verbose=verbose)
+        sp = solve_planner_path(spec, ce, say, verbose)
         sec["solve planner"] = time.perf_counter() - t
         say(f"  planner solved in {sec['solve planner']:.1f}s: {sp.summary()}")
     return ce, free, sp, sec
@@ -191,7 +227,8 @@ def run_experiment(regions: Regions1950, spec: ExperimentSpec = ExperimentSpec()
     t = time.perf_counter()
     b0 = ergodic_bond(ce, jax.random.PRNGKey(spec.seed + 1)) if spec.b0 is None else spec.b0
     say(f"  b_1950 = {b0:.4f}" + (" (the CE's ergodic mean bond holding)" if spec.b0 is None else ""))
-    econ = {"CE": ce, "CE without constraint": free} | ({"planner": sp} if sp is not None else {})
+    shared = sp is not None and not spec.own_planner_grid  # an own-grid planner is not simulated (fallback)
+    econ = {"CE": ce, "CE without constraint": free} | ({"planner": sp} if shared else {})
     sims = _simulate_all(regions, econ, b0, spec, say)
     sec["simulate"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -207,11 +244,14 @@ def run_experiment(regions: Regions1950, spec: ExperimentSpec = ExperimentSpec()
     welfare, irf = None, {}
     t = time.perf_counter()
     if sp is not None:
-        welfare = welfare_gains(sp, ce, b0, regions.k1)
+        check_inside(sp, b0, regions.k1, "planner (welfare at the 1950 states)")
+        ce_sp = getattr(sp, "ce", None)  # the CE on the planner's grid (a PlannerSolution keeps its start's CE)
+        welfare = welfare_gains(sp, ce if ce_sp is None else ce_sp, b0, regions.k1)
         say(f"  welfare gains at the 1950 states: mean {100 * welfare.mean():.4f}%, "
             f"[{100 * welfare.min():.4f}%, {100 * welfare.max():.4f}%]")
     key = jax.random.PRNGKey(spec.seed + 2)
-    for name, sol in (("CE", ce), ("planner", sp)):
+    own = (("CE (planner's grid)", sp.ce),) if sp is not None and spec.own_planner_grid else ()  # own grid: a planner
+    for name, sol in (("CE", ce), *own, ("planner", sp)):
         if sol is not None and spec.irf_draws > 0:
             irf[name] = impulse_response(sol, key, n_draws=spec.irf_draws, T=spec.irf_years)
     sec["welfare and IRFs"] = time.perf_counter() - t

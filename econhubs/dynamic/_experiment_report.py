@@ -16,11 +16,21 @@ import numpy as np
 import pandas as pd
 
 from ..core import atomic_output_dir, to_markdown
-from ._experiment import SLIDES, ExperimentResult
+from ._experiment import SLIDES, ExperimentResult, grid_label
 from ._irf import IRF_VARS
 
 FILES = ("README.md", "coefficients.md", "welfare.md", "timing.md", "regions.csv", "policies.png", "irf.png")
 PLANNER_FILES = ("welfare_gains.png",)  # only with the planner
+
+
+def grids(res: ExperimentResult) -> dict:
+    """Which grid each number comes from: 'CE' (regression, friction share, CE IRF), 'free' (the economy without the
+    constraint), 'planner' (welfare, planner policies and IRF)."""
+    sp = res.spec
+    out = {"CE": grid_label(sp.grid, sp.b_bounds), "free": grid_label(sp.free_grid, sp.free_b_bounds)}
+    if res.planner is not None:
+        out["planner"] = grid_label(*sp.planner_spec)
+    return out
 
 
 def coefficient_frame(res: ExperimentResult) -> pd.DataFrame:
@@ -69,12 +79,14 @@ def _policy_slices(sol, ib: int):
 
 
 def plot_policies(res: ExperimentResult, path) -> None:
-    """k_1' - k_1 and b' against k_1 at the bond node nearest b_1950 and the base exogenous state."""
-    g = res.ce.grid
+    """k_1' - k_1 and b' against k_1 at the bond node nearest b_1950 and the base exogenous state; the planner
+    against the CE solved on the planner's grid (``planner.ce``: the same grid, also when it is the planner's own)."""
+    ce = getattr(res.planner, "ce", None) or res.ce
+    g = ce.grid
     ib = int(np.argmin(np.abs(np.asarray(g.b) - res.b0)))
     k = np.asarray(g.k[0])
     fig, ax = _subplots(1, 2, figsize=(9, 3.4))
-    for name, sol in (("CE", res.ce), ("planner", res.planner)):
+    for name, sol in (("CE", ce), ("planner", res.planner)):
         if sol is None:
             continue
         kp, bp = _policy_slices(sol, ib)
@@ -86,7 +98,8 @@ def plot_policies(res: ExperimentResult, path) -> None:
     for a in ax:
         a.set_xlabel("k_1 (capital in the dominant industry)")
         a.legend(fontsize=8)
-    fig.suptitle(f"Policy functions at b = {float(g.b[ib]):.3f}, u = 0, R = R_bar", fontsize=10)
+    n = g.b.shape[0] * g.k.shape[1] * g.P.shape[0]
+    fig.suptitle(f"Policy functions at b = {float(g.b[ib]):.3f}, u = 0, R = R_bar (grid of {n} states)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -128,6 +141,12 @@ def readme(res: ExperimentResult, files=()) -> str:
              f"(theta = {float(res.ce.params.theta):g}); grid {res.spec.grid.n_points(2)} states; "
              f"b_1950 = {res.b0:.4f}; {res.spec.n_years} years of SYNTHETIC common industry shocks "
              f"(seed {res.spec.seed})",
+             f"- grids: CE (trade-off coefficient, friction share, CE IRF) {grids(res)['CE']}; CE without the "
+             f"constraint {grids(res)['free']}"
+             + (f"; planner (welfare gains, planner vs CE policies and IRFs, each against the CE solved on the same "
+                f"grid) {grids(res)['planner']}" + (" (its own grid: the planner is not simulated; "
+                                                   "docs/tradeoff_experiment.md)" if res.spec.own_planner_grid else "")
+                if res.planner is not None else ""),
              f"- trade-off coefficient (growth on 1950 Gini, Fact 1 controls): model {c['CE']:.4f} vs data "
              f"{SLIDES['coefficient']} (slides)" + (f", {c['data']:.4f} ({r.label} panel)" if "data" in c else ""),
              f"- friction share 1 - beta(no constraint)/beta(CE) = {100 * res.friction_share:.1f}% (slides: 56%)"]
@@ -150,18 +169,23 @@ def write_outputs(res: ExperimentResult, out_dir, *, command: str = "econhubs tr
     label = res.regions.label
     with atomic_output_dir(out_dir, command=command) as d:
         d = Path(d)
-        fr = coefficient_frame(res)
+        fr, g = coefficient_frame(res), grids(res)
         extra = pd.DataFrame([("friction share 1 - beta_free / beta_CE (slides: 56%)", res.friction_share, np.nan,
                                len(res.regions))], columns=fr.columns)
         (d / "coefficients.md").write_text(to_markdown(
             pd.concat([fr, extra], ignore_index=True), floatfmt=".4f",
             title=f"Specialization trade-off: model vs data ({label} regions)",
-            notes="Fact 1 column (1) on each panel (econhubs.empirics.fact1); the model's panels are simulated."))
+            notes="Fact 1 column (1) on each panel (econhubs.empirics.fact1); the model's panels are simulated. "
+                  f"Grids: CE {g['CE']}; CE without the constraint {g['free']}"
+                  + (f"; planner {g['planner']}" if "planner" in g and not res.spec.own_planner_grid else "")
+                  + "."))
         for name, stem in _names(res).items():
             (d / f"fact1_{stem}.md").write_text(res.tables[name].to_markdown())
         if res.welfare is not None:
-            (d / "welfare.md").write_text(to_markdown(welfare_frame(res), floatfmt=".4f",
-                                                      title=f"Welfare gains in 1950 ({label} regions)"))
+            (d / "welfare.md").write_text(to_markdown(
+                welfare_frame(res), floatfmt=".4f", title=f"Welfare gains in 1950 ({label} regions)",
+                notes=f"Planner and CE both on the planner's grid: {g['planner']}; 1950 states b = {res.b0:.4f}, "
+                      "k_1 = the dominant industry's 1950 income share."))
             plot_welfare(res, d / "welfare_gains.png")
         else:
             (d / "welfare.md").write_text("Planner not solved: no welfare gains.\n")

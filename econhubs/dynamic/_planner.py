@@ -85,6 +85,37 @@ def _start(p, grid, ce_pol):
 
 
 @jax.jit
+def continued_policy(grid, start_grid, start_pol):
+    """A planner's policies (N0, 2I + 1) on ``start_grid`` interpolated at the states of ``grid`` (N, 2I + 1):
+    ``start_grid``'s own interpolation (cubic/linear as its ``order``), each state's endogenous point clamped to
+    the box of ``start_grid`` (no extrapolation: a state below its lowest bond node takes the edge's policy), the
+    exogenous state matched by index (the two grids must share the exogenous chain)."""
+    table = start_grid.policy_table(start_pol)
+    b, k, e = grid_points(grid)
+    lo = jnp.array([g[0] for g in start_grid.endog_grids])
+    hi = jnp.array([g[-1] for g in start_grid.endog_grids])
+    x = jnp.clip(jnp.concatenate([b[:, None], k], axis=1), lo, hi)
+    return jax.vmap(lambda xi, ei: table(xi)[ei])(x, e)
+
+
+def _check_start(start, params, grid):
+    """ValueError unless ``start`` is a PlannerSolution of the same parameters on the same exogenous chain."""
+    if not isinstance(start, PlannerSolution) or start.pecuniary is None:
+        raise TypeError("start: expected a PlannerSolution (from solve_planner)")
+    same = jax.tree.structure(start.params) == jax.tree.structure(params) and all(
+        np.shape(a) == np.shape(b) and np.allclose(np.asarray(a), np.asarray(b))
+        for a, b in zip(jax.tree.leaves(start.params), jax.tree.leaves(params)))
+    if not same:
+        raise ValueError("start: a planner solution of other parameters (continuation is over grids only)")
+    g0 = start.grid
+    if g0.P.shape != grid.P.shape or not (np.allclose(np.asarray(g0.P), np.asarray(grid.P))
+                                          and np.allclose(np.asarray(g0.zbar), np.asarray(grid.zbar))
+                                          and np.allclose(np.asarray(g0.R), np.asarray(grid.R))):
+        raise ValueError(f"start: its exogenous chain ({g0.P.shape[0]} states) differs from this grid's "
+                         f"({grid.P.shape[0]} states): same n_z, n_R, method needed")
+
+
+@jax.jit
 def _envelope(p, grid, pol):
     """W = dV/d(b, k_free) (N, I) on the grid at the planner's policies (N, 2I + 1)."""
     table = grid.policy_table(pol)
@@ -138,6 +169,7 @@ def solve_planner(
     throw: bool = True,
     max_seconds: float | None = None,
     rescue: PlannerBracket | None = PlannerBracket(),
+    start: PlannerSolution | None = None,
 ) -> PlannerSolution:
     """Solve the constrained-efficient planner on the grid of ``spec`` (and ``b_bounds``) for one region.
 
@@ -150,6 +182,10 @@ def solve_planner(
     non-finite policies always raise). max_seconds: stop the planner's sweeps after this wall time (checked
     between chunks of 25 sweeps; the result is then unconverged and says so). rescue: the bracketing rescue
     run between chunks at states where both branch Newtons failed (:class:`PlannerBracket`; None: off).
+    start: continuation (e.g. from a coarser or narrower grid on which the planner converged): the sweeps start
+    from ``start``'s policies and W^Q interpolated at this grid's states (:func:`continued_policy`) instead of
+    from the CE's policies with W^Q at the CE allocation; same parameters and exogenous chain required. The CE
+    (``ce`` or solved here) is still the one on this grid and is kept as ``.ce``.
     """
     if not isinstance(params, TradeoffParams):
         raise TypeError("params: expected a TradeoffParams")
@@ -160,10 +196,12 @@ def solve_planner(
     bb = None if b_bounds is None else jnp.asarray(b_bounds, float)
     if ce is not None:
         bb = ce.b_bounds if bb is None else bb
-        grid = make_grid(params, spec, bb)
+    grid = make_grid(params, spec, bb)
+    if start is not None:
+        _check_start(start, params, grid)  # before the CE solve
+    if ce is not None:
         ce_pol = ce.flat_policy()
     else:
-        grid = make_grid(params, spec, bb)
         ce_pol, it, d, nf = solve_ce_start(params, grid, tol=tol, max_iter=max_iter, verbose=verbose)
         if nf or not d <= tol:
             # the lean engine has no bracketing rescue: a state at the kink of the previous iterate can fail on
@@ -176,7 +214,11 @@ def solve_planner(
             ce_pol = ce.flat_policy()
         else:
             ce = _finish(params, spec, grid, ce_pol, it, d, nf)
-    pol, it, diff, nfail = iterate(_planner_fn, _start(params, grid, ce_pol), params, grid,
+    if start is None:
+        pol0 = _start(params, grid, ce_pol)
+    else:
+        pol0 = continued_policy(grid, start.grid, start.planner_policy())
+    pol, it, diff, nfail = iterate(_planner_fn, pol0, params, grid,
                                    select=_select(params), newton=newton, tol=tol, max_iter=max_iter, damping=damping,
                                    verbose=verbose, max_seconds=max_seconds, rescue=rescue)
     sol = _finish(params, spec, grid, pol, it, diff, nfail, ce)

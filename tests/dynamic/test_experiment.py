@@ -212,6 +212,9 @@ def test_output_set_is_complete_and_labelled(result, tmp_path):
     man = json.loads((out / ".econhubs_run.json").read_text())
     assert man["complete"] and "README.md" in man["files"]
     assert "SYNTHETIC" in (out / "README.md").read_text() and "SYNTHETIC" in (out / "coefficients.md").read_text()
+    g = f"{SPEC.n_b} x {SPEC.n_k} x {SPEC.n_z}^2 x {SPEC.n_R} = {SPEC.n_points(2)} states"  # numbers name their grid
+    assert f"grids: CE (trade-off coefficient, friction share, CE IRF) {g}" in (out / "README.md").read_text()
+    assert f"Grids: CE {g}" in (out / "coefficients.md").read_text() and g in (out / "welfare.md").read_text()
     csv = pd.read_csv(out / "regions.csv")
     assert len(csv) == len(result.regions) and csv["welfare_gain"].notna().all()
 
@@ -230,8 +233,10 @@ def test_cli_bad_input_exits_2_without_files(tmp_path):
     from econhubs.cli import main
 
     out = tmp_path / "exp"
-    assert main(["tradeoff", "--experiment", "--n-regions", "20", "--nz", "2", "--out", str(out), "--quiet"]) == 2
-    assert not out.exists()
+    for bad in (["--nz", "2"], ["--planner", "--planner-damping", "0"],  # even n_z; damping outside (0, 1]
+                ["--planner", "--b-min", "-0.25", "--planner-b-path=-0.2,-0.3"]):  # a step below the final grid
+        assert main(["tradeoff", "--experiment", "--n-regions", "20", *bad, "--out", str(out), "--quiet"]) == 2, bad
+        assert not out.exists()
 
 
 def test_cli_unconverged_solve_exits_3_without_files(tmp_path, monkeypatch):
