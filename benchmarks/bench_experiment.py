@@ -9,8 +9,7 @@
 
     python benchmarks/bench_experiment.py                               # full size: 722 regions, CPU or GPU
     python benchmarks/bench_experiment.py --n-regions 100 --nb 6 --nk 4   # quick
-    python benchmarks/bench_experiment.py --planner                       # + the I = 2 planner (welfare gains)
-    python benchmarks/bench_experiment.py --planner --nb 4 --nk 3 --order-b 3   # where the I = 2 planner converges
+    python benchmarks/bench_experiment.py --planner    # + the I = 2 planner on its own 108-state grid (welfare)
 
 The planner is solved with throw=False: the row records its sweeps, sup change, failed states and max
 generalised-Euler residual, and welfare gains only when it converged (an unconverged planner gives none).
@@ -34,6 +33,7 @@ from econhubs.dynamic import (
     common_innovations,
     ergodic_bond,
     grid_label,
+    planner_grid_spec,
     run_experiment,
     simulate_regions,
     solve_economies,
@@ -91,15 +91,17 @@ def main(argv=None):
     ap.add_argument("--b-min", type=float, default=ExperimentSpec().b_bounds[0],
                     help="lower end of the CE's and the planner's bond grid (default: %(default)s)")
     ap.add_argument("--loop-regions", type=int, default=20)
-    ap.add_argument("--planner", action="store_true", help="also solve the I = 2 planner (welfare gains)")
+    ap.add_argument("--planner", action="store_true",
+                    help="also solve the I = 2 planner (welfare gains), by default on its own grid (econhubs tradeoff "
+                    "--experiment --help)")
+    ap.add_argument("--planner-shared-grid", action="store_true", help="the planner on the CE's grid instead")
     ap.add_argument("--planner-max-iter", type=int, default=1000, help="planner sweeps at most (default: 1000)")
     ap.add_argument("--planner-damping", type=float, default=1.0, help="the planner's damping (default: 1.0)")
     ap.add_argument("--planner-b-path", default="",
                     help="continuation over the bond grid's lower end, comma-separated (econhubs tradeoff --experiment "
                     "--help; default: none)")
     ap.add_argument("--planner-nb", type=int, default=None,
-                    help="bond points of the planner's own grid (econhubs tradeoff --experiment --help; default: the "
-                    "CE's grid)")
+                    help="bond points of the planner's own grid (econhubs tradeoff --experiment --help)")
     ap.add_argument("--planner-nk", type=int, default=None, help="capital points of the planner's own grid")
     ap.add_argument("--planner-order-b", type=int, default=None, choices=(1, 3), help="order in b, planner's own grid")
     ap.add_argument("--planner-b-min", type=float, default=None, help="lower bond bound of the planner's own grid")
@@ -109,10 +111,8 @@ def main(argv=None):
     path = tuple(float(x) for x in a.planner_b_path.split(",") if x.strip())
     own = (a.planner_nb, a.planner_nk, a.planner_order_b, a.planner_b_min)
     pgrid, pbb = None, None
-    if any(v is not None for v in own):  # the planner's own grid, each setting defaulting to the CE's
-        nb, nk, ob, lo = (v if v is not None else d for v, d in zip(own, (a.nb, a.nk, a.order_b, a.b_min)))
-        pgrid = dataclasses.replace(grid, n_b=nb, n_k=nk, order_b=ob)
-        pbb = (lo, ExperimentSpec().b_bounds[1])
+    if a.planner and not a.planner_shared_grid:  # the planner's own grid (PLANNER_GRID unless set)
+        pgrid, pbb = planner_grid_spec(grid, ExperimentSpec().b_bounds[1], *own)
     spec = ExperimentSpec(grid=grid, b_bounds=(a.b_min, ExperimentSpec().b_bounds[1]),
                           planner_max_iter=a.planner_max_iter, planner_damping=a.planner_damping, planner_b_path=path,
                           planner_grid=pgrid, planner_b_bounds=pbb)

@@ -13,6 +13,7 @@ from ._experiment import (
     solve_planner_path as solve_planner_path,
     welfare_gains as welfare_gains,
 )
+from ._experiment_planner import PLANNER_GRID as PLANNER_GRID, planner_grid_spec as planner_grid_spec
 from ._experiment_regions import (
     Regions1950 as Regions1950,
     gini_moments as gini_moments,

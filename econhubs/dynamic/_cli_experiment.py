@@ -14,6 +14,7 @@ import argparse
 import os
 
 from ._experiment import ExperimentSpec, run_experiment
+from ._experiment_planner import PLANNER_GRID, planner_grid_spec
 from ._experiment_regions import gini_moments, load_regions, synthetic_regions
 from ._grid import GridSpec
 
@@ -46,10 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-iter", type=int, default=3000, help="maximum time-iteration sweeps (default: 3000)")
     ap.add_argument("--irf-draws", type=int, default=500, help="draws of the generalised IRFs (default: 500)")
     ap.add_argument("--planner", action="store_true",
-                    help="also solve the I = 2 planner (welfare gains, planner policies and IRF); it converges with "
-                    "--nb 4 --nk 3 --order-b 3, not on the default grid, and on that grid the simulated regions "
-                    "reach the bond grid's edge (exit 3); so give the planner its own grid: --planner --planner-nb 4 "
-                    "--planner-nk 3 --planner-order-b 3 (docs/tradeoff_experiment.md)")
+                    help="also solve the I = 2 planner (welfare gains, planner policies and IRF), by default on "
+                    "its own 108-state grid where it converges (--planner-nb 4 --planner-nk 3 --planner-order-b 3 "
+                    "--planner-b-min -0.2; compared there with the CE on the same grid and not simulated); the "
+                    "coefficient and friction share come from the CE's grid (docs/tradeoff_experiment.md)")
+    ap.add_argument("--planner-shared-grid", action="store_true",
+                    help="solve the planner on the CE's grid instead (it does not converge on the default 540-state "
+                    "grid; on --nb 4 --nk 3 --order-b 3 it converges but the simulated regions reach the bond grid's "
+                    "edge: exit 3)")
     ap.add_argument("--planner-damping", type=float, default=1.0,
                     help="the planner's damping, Y += d (T(Y) - Y) per sweep (default: 1.0)")
     ap.add_argument("--planner-b-path", type=_floats, default=(),
@@ -60,24 +65,31 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--planner-nb", type=int, default=None,
                     help="the planner's own grid (fallback; with --planner-nk, --planner-order-b, --planner-b-min): "
                     "bond points; the planner is then compared with the CE on its grid and not simulated, and the "
-                    "coefficient and friction share come from the CE's grid (default: the CE's grid)")
-    ap.add_argument("--planner-nk", type=int, default=None, help="capital points of the planner's own grid")
+                    "coefficient and friction share come from the CE's grid (default with --planner: %s)"
+                    % PLANNER_GRID[0])
+    ap.add_argument("--planner-nk", type=int, default=None,
+                    help="capital points of the planner's own grid (default with --planner: %s)" % PLANNER_GRID[1])
     ap.add_argument("--planner-order-b", type=int, default=None, choices=(1, 3),
-                    help="interpolation in b on the planner's own grid")
-    ap.add_argument("--planner-b-min", type=float, default=None, help="lower end of the planner's own bond grid")
+                    help="interpolation in b on the planner's own grid (default with --planner: %s)" % PLANNER_GRID[2])
+    ap.add_argument("--planner-b-min", type=float, default=None,
+                    help="lower end of the planner's own bond grid (default with --planner: %s)" % PLANNER_GRID[3])
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     return ap
 
 
 def planner_grid(a, grid: GridSpec) -> tuple:
-    """(GridSpec, b_bounds) of the planner's own grid from --planner-nb/-nk/-order-b/-b-min (each defaulting to the
-    CE's), or (None, None) when none is given (the planner shares the CE's grid)."""
+    """(GridSpec, b_bounds) of the planner's own grid from --planner-nb/-nk/-order-b/-b-min (each defaulting to
+    ``PLANNER_GRID``), or (None, None) without --planner or with --planner-shared-grid (the planner shares the CE's
+    grid)."""
     own = (a.planner_nb, a.planner_nk, a.planner_order_b, a.planner_b_min)
-    if all(v is None for v in own):
+    if a.planner_shared_grid:
+        if any(v is not None for v in own):
+            raise ValueError("--planner-shared-grid: the planner's own grid options (--planner-nb/-nk/-order-b/-b-min) "
+                             "contradict it")
         return None, None
-    nb, nk, ob, lo = (v if v is not None else d for v, d in zip(own, (grid.n_b, grid.n_k, grid.order_b, a.b_min)))
-    return GridSpec(n_b=nb, n_k=nk, n_z=grid.n_z, n_R=grid.n_R, k_lo=grid.k_lo, k_hi=grid.k_hi, order_b=ob), \
-        (lo, ExperimentSpec().b_bounds[1])
+    if not a.planner:
+        return None, None
+    return planner_grid_spec(grid, ExperimentSpec().b_bounds[1], *own)
 
 
 def main(argv: list[str] | None = None) -> int:

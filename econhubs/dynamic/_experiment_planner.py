@@ -34,6 +34,19 @@ def solve_planner_path(spec, ce: CESolution, say=print, verbose: bool = False, t
     return solve_planner(p, grid, ce=ce, start=start, throw=throw, **kw)
 
 
+# the I = 2 planner's own grid by default (n_b, n_k, order in b, b_min): where it converges (450 sweeps, residual
+# 3.2e-11; docs/tradeoff_experiment.md, "The I = 2 planner"); on the experiment's 540-state grid it does not
+PLANNER_GRID = (4, 3, 3, -0.2)
+
+
+def planner_grid_spec(grid: GridSpec, b_max: float, nb=None, nk=None, order_b=None, b_min=None) -> tuple:
+    """(GridSpec, b_bounds) of the planner's own grid: ``grid``'s exogenous chain and capital range with n_b, n_k,
+    order in b and b_min from the arguments, each defaulting to ``PLANNER_GRID``; bonds up to ``b_max``."""
+    nb, nk, ob, lo = (v if v is not None else d for v, d in zip((nb, nk, order_b, b_min), PLANNER_GRID))
+    return GridSpec(n_b=nb, n_k=nk, n_z=grid.n_z, n_R=grid.n_R, k_lo=grid.k_lo, k_hi=grid.k_hi, order_b=ob), \
+        (lo, b_max)
+
+
 def grid_label(grid: GridSpec, b_bounds) -> str:
     """'n_b x n_k x n_z^2 x n_R = N states, b in [lo, hi], order in b o' (I = 2)."""
     return (f"{grid.n_b} x {grid.n_k} x {grid.n_z}^2 x {grid.n_R} = {grid.n_points(2)} states, b in "

@@ -239,6 +239,23 @@ def test_cli_bad_input_exits_2_without_files(tmp_path):
         assert not out.exists()
 
 
+def test_cli_planner_defaults_to_its_own_converging_grid():
+    """--planner alone puts the planner on the 108-state grid where it converges (docs); --planner-shared-grid
+    keeps it on the CE's grid; own-grid options override single entries; without --planner: no planner grid."""
+    from econhubs.dynamic._cli_experiment import _parser, planner_grid
+
+    ce = GridSpec(n_b=10, n_k=6, n_z=3, n_R=1, k_lo=0.08, k_hi=0.62)
+    g, bb = planner_grid(_parser().parse_args(["--planner"]), ce)
+    assert (g.n_b, g.n_k, g.order_b, g.n_z, g.n_R, g.k_lo, g.k_hi) == (4, 3, 3, 3, 1, 0.08, 0.62)
+    assert bb == (-0.2, 0.02) and g.n_points(2) == 108
+    g, bb = planner_grid(_parser().parse_args(["--planner", "--planner-nk", "4"]), ce)
+    assert (g.n_b, g.n_k, g.order_b) == (4, 4, 3)
+    assert planner_grid(_parser().parse_args(["--planner", "--planner-shared-grid"]), ce) == (None, None)
+    assert planner_grid(_parser().parse_args([]), ce) == (None, None)
+    with pytest.raises(ValueError, match="--planner-shared-grid"):
+        planner_grid(_parser().parse_args(["--planner", "--planner-shared-grid", "--planner-nb", "5"]), ce)
+
+
 def test_cli_unconverged_solve_exits_3_without_files(tmp_path, monkeypatch):
     """A solve that raises ConvergenceError (injected: the real solves compile for minutes; the real failure is
     the ``long`` test below): econhubs exits 3 and writes nothing."""
