@@ -36,38 +36,32 @@ from ._planner_sweep import decode_regime, iterate
 from ._residual import CESelect, ce_residual, decode, full_capital
 from ._simulate import simulate
 from ._solution import CESolution
+from ._welfare_value import allocation_value, evaluate
+
+REFINE = 8  # default refinement of the welfare comparisons' policy evaluation (``_welfare_value``)
 
 
 @eqx.filter_jit
 def _evaluate(sol: CESolution, tol: float, max_iter: int):
+    """The grid's own policy evaluation (``refine=1``): V on the nodes, interpolated at the unclipped x(s)."""
     p, g = sol.params, sol.grid
-    I = sol.n_industries
-    pol = sol.flat_policy()[:, : I + 1]
+    n_ind = sol.n_industries
     b, kf, e = grid_points(g)
-    bp, kp_free, _, _, _ = decode(pol, p, g.R[e])
+    bp, kp_free, _, _, _ = decode(sol.flat_policy()[:, : n_ind + 1], p, g.R[e])
     x = jnp.concatenate([bp[:, None], kp_free], axis=1)
-    u = utility(sol.c.reshape(-1), p.gamma)
-    Pe = g.P[e]
-
-    def T(V):
-        table = g.policy_table(V[:, None])
-        return u + p.beta * jnp.einsum("ne,ne->n", Pe, jax.vmap(lambda xx: table(xx)[:, 0])(x))
-
-    def cond(c):
-        return (c[2] < max_iter) & (c[1] > tol * jnp.max(jnp.abs(c[0])))
-
-    def body(c):
-        V = T(c[0])
-        return V, jnp.max(jnp.abs(V - c[0])), c[2] + 1
-
-    V0 = u / (1.0 - p.beta)
-    V, diff, it = jax.lax.while_loop(cond, body, (V0, jnp.array(jnp.inf), jnp.array(0)))
-    return V, diff, it
+    return evaluate(p.beta, g.P, g, utility(sol.c.reshape(-1), p.gamma), x, e, tol, max_iter)
 
 
-def value_function(sol: CESolution, *, tol: float = 1e-13, max_iter: int = 20000):
-    """V on the grid (shape of ``sol.c``) of the allocation ``sol`` (CE or planner); raises if the policy
-    evaluation did not reach ``tol`` (relative sup change)."""
+def value_function(sol: CESolution, *, refine: int = 1, tol: float = 1e-13, max_iter: int = 20000):
+    """V on the grid (shape of ``sol.c``) of the allocation ``sol`` (CE or planner).
+
+    refine=1 (default): the grid's own policy evaluation (V interpolated on the solution's nodes; on a coarse grid
+    its interpolation error compounds: see ``_welfare_value``); refine=r > 1: the value of the allocation that
+    ``simulate`` follows, from a policy evaluation on a grid r times finer (:func:`allocation_value`), which is
+    what welfare comparisons need. Raises if the policy evaluation did not reach ``tol`` (relative sup change)."""
+    if refine != 1:
+        b, k_free, e = grid_points(sol.grid)
+        return allocation_value(sol, b, k_free, e, refine=refine, tol=tol, max_iter=max_iter).reshape(sol.c.shape)
     V, diff, it = _evaluate(sol, tol, max_iter)
     if not float(diff) <= tol * float(jnp.max(jnp.abs(V))):
         raise RuntimeError(f"value_function: policy evaluation stopped at relative change {float(diff):.2e} "
@@ -75,26 +69,38 @@ def value_function(sol: CESolution, *, tol: float = 1e-13, max_iter: int = 20000
     return V.reshape(sol.c.shape)
 
 
-def welfare_gain(planner: PlannerSolution, ce: CESolution | None = None):
-    """Lambda(s) on the grid: the consumption-equivalent gain of the planner over the CE (module docstring);
-    ce: default ``planner.ce`` (the equilibrium the planner was started from, on the same grid)."""
-    ce = planner.ce if ce is None else ce
+def _same_grid(planner, ce):
     if planner.grid.b.shape != ce.grid.b.shape or not np.allclose(planner.grid.b, ce.grid.b):
         raise ValueError("planner, ce: need the same grid (solve the planner with ce=...)")
+
+
+def welfare_gain(planner: PlannerSolution, ce: CESolution | None = None, *, refine: int = REFINE):
+    """Lambda(s) on the grid: the consumption-equivalent gain of the planner over the CE (module docstring);
+    ce: default ``planner.ce`` (the equilibrium the planner was started from, on the same grid); refine: the
+    values' policy evaluation (``value_function``; 1 = the grid's own, inaccurate on coarse grids)."""
+    ce = planner.ce if ce is None else ce
+    _same_grid(planner, ce)
     g = planner.params.gamma
-    return (value_function(planner) / value_function(ce)) ** (1.0 / (1.0 - g)) - 1.0
+    V_sp, V_ce = value_function(planner, refine=refine), value_function(ce, refine=refine)
+    return (V_sp / V_ce) ** (1.0 / (1.0 - g)) - 1.0
 
 
 def ergodic_welfare_gain(planner: PlannerSolution, key, ce: CESolution | None = None, *, n_regions: int = 2000,
-                         T: int = 300):
-    """Mean of Lambda over the CE's ergodic distribution (last period of ``n_regions`` simulated regions,
-    Lambda interpolated at their off-grid states). Returns (mean, Lambda at the simulated states (n_regions,))."""
+                         T: int = 300, refine: int = REFINE):
+    """Mean of Lambda over the CE's ergodic distribution (last period of ``n_regions`` simulated regions).
+    refine > 1: Lambda from both allocations' values AT the simulated states (:func:`allocation_value`);
+    refine = 1: Lambda on the grid (grid policy evaluation) interpolated there.
+    Returns (mean, Lambda at the simulated states (n_regions,))."""
     ce = planner.ce if ce is None else ce
-    lam = welfare_gain(planner, ce)
+    _same_grid(planner, ce)
     sim = simulate(ce, key, n_regions=n_regions, T=T)
-    g = ce.grid
-    table = g.policy_table(lam.reshape(-1, 1))
     b, k, e = sim["b"][:, -1], sim["k"][:, -1, :-1], sim["e"][:, -1]
+    if refine != 1:
+        g = planner.params.gamma
+        V_sp, V_ce = (allocation_value(s, b, k, e, refine=refine) for s in (planner, ce))
+        at = (V_sp / V_ce) ** (1.0 / (1.0 - g)) - 1.0
+        return float(jnp.mean(at)), at
+    table = ce.grid.policy_table(welfare_gain(planner, ce, refine=1).reshape(-1, 1))
     at = jax.vmap(lambda bb, kk, ee: table(jnp.concatenate([bb[None], kk]))[ee, 0])(b, k, e)
     return float(jnp.mean(at)), at
 
@@ -102,14 +108,14 @@ def ergodic_welfare_gain(planner: PlannerSolution, key, ce: CESolution | None = 
 @jax.jit
 def _taxes(p, grid, pol):
     """(tau_B (N,), tau_K (N, I)) at the planner's CE-layout policies ``pol`` (N, I+1) (module docstring)."""
-    I = p.phi.shape[-1]
+    n_ind = p.phi.shape[-1]
     table = grid.policy_table(pol)
     pts = grid_points(grid)
     F = jax.vmap(lambda y, pt: ce_residual(y, pt, p, grid, table)[0])(pol, pts)
     _, _, q, mu, _ = decode(pol, p, grid.R[pts[2]])
     bond, port = F[:, 0], F[:, 1:]
     tau_b = bond / (1.0 - mu - bond)
-    k_cost = q[:, None] * jnp.ones((1, I))
+    k_cost = q[:, None] * jnp.ones((1, n_ind))
     tau_k = -port * steady_state_price(p) / k_cost
     return tau_b, tau_k
 
