@@ -67,7 +67,9 @@ def _taxed_fn(y, pt, p, grid, table, tax, regime):
 class TaxedEquilibrium(eqx.Module):
     """The CE under the decentralising taxes: ``policy`` (N, I+1) solver vectors in ``grid_points`` order,
     b_next, k_next (I) and q decoded (shapes as in the planner's solution), and the iteration's diagnostics
-    (``iterations`` summed over the continuation steps, ``max_change`` and ``n_failed`` the largest over them)."""
+    (``iterations`` summed over the continuation steps, ``max_change`` and ``n_failed`` the largest over them,
+    ``step_change`` and ``step_failed`` (steps,) each step's last sup change and failed states: a step that
+    stopped unconverged (change above tol, or a state failing in its last sweep) shows there)."""
 
     policy: jax.Array
     b_next: jax.Array
@@ -76,6 +78,8 @@ class TaxedEquilibrium(eqx.Module):
     iterations: int
     max_change: float
     n_failed: int
+    step_change: np.ndarray | None = None
+    step_failed: np.ndarray | None = None
 
 
 class PreviousRegime(eqx.Module):
@@ -150,4 +154,5 @@ def solve_taxed_ce(planner: PlannerSolution, start=None, *, selection: str = "pr
     bp, kp_free, q, _, _ = decode(pol, p, g.R[grid_points(g)[2]])
     shape = planner.c.shape
     return TaxedEquilibrium(policy=pol, b_next=bp.reshape(shape), k_next=full_capital(kp_free, p.K_bar).reshape(
-        shape + (-1,)), q=q.reshape(shape), iterations=its, max_change=max(diffs), n_failed=max(fails))
+        shape + (-1,)), q=q.reshape(shape), iterations=its, max_change=max(diffs), n_failed=max(fails),
+        step_change=np.asarray(diffs), step_failed=np.asarray(fails))
