@@ -137,8 +137,8 @@ def solve_taxed_ce(planner: PlannerSolution, start=None, *, selection: str = "pr
     if not (isinstance(steps, int) and steps >= 1):
         raise ValueError(f"steps: a positive integer, got {steps!r}")
     p, g = planner.params, planner.grid
-    tau_b, tau_k = _taxes(p, g, planner.flat_policy())
     pol = _start_policy(planner, start, steps)
+    tau_b, tau_k = _taxes(p, g, planner.flat_policy())
     if not p.constrained:
         select = None
     elif selection == "planner":

@@ -96,3 +96,17 @@ def test_allocation_value_equals_the_exact_series(alloc):
 def test_allocation_value_rejects_a_bad_refinement(alloc):
     with pytest.raises(ValueError, match="refine"):
         allocation_value(alloc, 0.0, [[0.3]], 0, refine=0)
+
+
+@pytest.mark.parametrize("kw, match", [(dict(steps=0), "steps"), (dict(steps=2.0), "steps"),
+                                       (dict(selection="slack"), "selection"),
+                                       (dict(start=np.zeros((5, 3))), "start")])
+def test_solve_taxed_ce_rejects_bad_arguments(alloc, kw, match):
+    """Fails before any compile. (The taxed CE itself is checked against the planner at I = 1 in
+    test_dynamic_planner.py and at I = 2 in test_welfare_i2.py, behind ``long``: each needs a planner solve.)"""
+    from econhubs.dynamic import solve_taxed_ce
+    from econhubs.dynamic._planner import PlannerSolution
+
+    target = PlannerSolution(**{f: getattr(alloc, f) for f in alloc.__dataclass_fields__}, ce=alloc)  # CONSTRUCTED
+    with pytest.raises(ValueError, match=match):
+        solve_taxed_ce(target, **kw)
