@@ -121,3 +121,13 @@ def test_taxed_ce_at_two_industries_has_the_planner_as_a_stable_equilibrium_and_
         other.policy, *grid_points(g), *_taxes(p, g, sol.flat_policy()))
     assert float(np.max(np.abs(np.asarray(F)))) < 1e-8  # an equilibrium of the taxed economy
     assert float(np.max(np.abs(np.asarray(other.q - sol.q)))) > 0.1  # not the planner's
+
+
+def test_taxed_ce_by_continuation_from_the_untaxed_ce_reaches_the_planner(sol):
+    """``solve_taxed_ce(steps=10)``: lambda tau for lambda = 0.1 .. 1, each step from the previous, the first from
+    the untaxed CE, with the bracketing rescue (without it one state stalls on a fold at an intermediate lambda).
+    Measured: |q - q_SP| falls from 2.3 (lambda 0.1) to 0.38 (0.9) and 4.2e-10 at lambda = 1, |b'| 5.1e-12."""
+    tx = solve_taxed_ce(sol, steps=10, max_iter=1000)
+    assert tx.n_failed == 0 and np.all(tx.step_change <= 1e-10)
+    for a, b in ((tx.b_next, sol.b_next), (tx.k_next, sol.k_next), (tx.q, sol.q)):
+        assert float(np.max(np.abs(np.asarray(a - b)))) <= 1e-6
