@@ -75,6 +75,7 @@ def test_refined_grid_keeps_the_nodes(alloc):
     np.testing.assert_allclose(np.asarray(fine.k)[0, ::4], np.asarray(alloc.grid.k)[0], rtol=0, atol=1e-15)
 
 
+@pytest.mark.slow  # ~5-11 s (compiles of the refined and the grid policy evaluation)
 def test_allocation_value_equals_the_exact_series(alloc):
     """On the grid and at off-grid states: refine=8 within 3e-4 (relative) of the series (measured 1.2e-4 at the
     nodes; refine 2, 8, 32: 4.3e-3, 1.2e-4, 1.1e-6); the grid's own policy evaluation (refine=1) is off by 24%
