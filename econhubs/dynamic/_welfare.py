@@ -1,8 +1,11 @@
 """Welfare of the planner over the competitive equilibrium, and the taxes that decentralise the planner.
 
-Value of a recursive allocation on the grid (policy evaluation, the allocation's own interpolation):
+Value of a recursive allocation (policy evaluation, ``_welfare_value``):
     V(s) = u(c(s)) + beta sum_e' P_ee' V(b'(s), k'(s), e'),   u(c) = c^{1-gamma} / (1-gamma),
-iterated to a sup change below ``tol`` (a beta-contraction). Consumption-equivalent gain of the planner
+iterated to a sup change below ``tol`` (a beta-contraction), on a grid ``refine`` times finer than the solution's
+(default 8 for welfare comparisons: the grid's own evaluation, refine=1, misstated V by up to 19% at I = 2 on the
+108-state grid and flipped the sign of the gain; docs/tradeoff_experiment.md).
+Consumption-equivalent gain of the planner
 (spec, "Constrained-efficient planner"; u without the -1 so that scaling c scales V):
     Lambda(s) = (V_SP(s) / V_CE(s))^{1/(1-gamma)} - 1,
 the permanent proportional change of CE consumption that gives the planner's welfare at s; averaged over
