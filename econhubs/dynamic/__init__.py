@@ -60,6 +60,7 @@ from ._time_iteration import (
     time_iteration as time_iteration,
 )
 from ._welfare import (
+    allocation_value as allocation_value,
     decentralising_taxes as decentralising_taxes,
     ergodic_welfare_gain as ergodic_welfare_gain,
     solve_taxed_ce as solve_taxed_ce,

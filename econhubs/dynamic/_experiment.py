@@ -43,7 +43,8 @@ from ._irf import impulse_response
 from ._params import default_params
 from ._simulate import simulate
 from ._solution import CESolution
-from ._welfare import value_function
+from ._welfare import REFINE, value_function
+from ._welfare_value import allocation_value
 
 SLIDES = {"coefficient": -0.233, "friction_share": 0.56, "welfare_lo": 0.012, "welfare_hi": 0.022}
 
@@ -66,7 +67,8 @@ class ExperimentSpec(eqx.Module):
     (**fallback**, docs/tradeoff_experiment.md: the I = 2 planner converges on a coarser grid than the one on
     which the simulated regions stay inside) the planner is compared with the CE solved on ITS grid (welfare,
     policies, IRFs) and is not simulated; the regression and the friction share come from ``grid``; every output
-    names the grid of each number."""
+    names the grid of each number. welfare_refine: the policy evaluation of the welfare gains at the 1950 states
+    (``value_at``: the allocation's value on a grid that many times finer; 1: the grid's own evaluation)."""
 
     grid: GridSpec = eqx.field(static=True, default=GridSpec(n_b=10, n_k=6, n_z=3, n_R=1, k_lo=0.08, k_hi=0.62))
     b_bounds: tuple = eqx.field(static=True, default=(-0.2, 0.02))
@@ -84,6 +86,7 @@ class ExperimentSpec(eqx.Module):
     planner_b_path: tuple = eqx.field(static=True, default=())
     planner_grid: GridSpec | None = eqx.field(static=True, default=None)
     planner_b_bounds: tuple | None = eqx.field(static=True, default=None)
+    welfare_refine: int = eqx.field(static=True, default=REFINE)
 
     @property
     def own_planner_grid(self) -> bool:
@@ -155,18 +158,26 @@ def _interp_at(grid, V, pts, e0: int):
     return jax.vmap(lambda x: table(x)[e0, 0])(pts)
 
 
-def value_at(sol: CESolution, b0: float, k1, V=None) -> np.ndarray:
-    """V (policy evaluation of ``sol``'s allocation) at the base states (b0, k1_r, middle exogenous node)."""
-    V = value_function(sol) if V is None else V
+def value_at(sol: CESolution, b0: float, k1, V=None, refine: int = REFINE) -> np.ndarray:
+    """V of ``sol``'s allocation at the base states (b0, k1_r, middle exogenous node): refine > 1 (default) the
+    value of the allocation ``simulate`` follows (``allocation_value``: policy evaluation on a grid ``refine`` times
+    finer; the grid's own evaluation is off by up to 23% in V on the 108-state I = 2 grid, docs
+    /tradeoff_experiment.md, "Checking the I = 2 welfare gain and taxes"); refine=1: the grid's own policy
+    evaluation (``value_function``, or ``V`` on the grid when given) interpolated at the states."""
     g = sol.grid
+    e0 = g.R.shape[0] // 2
+    if refine != 1 and V is None:
+        k = np.asarray(k1, float).reshape(-1, 1)
+        return np.asarray(allocation_value(sol, np.full(k.shape[0], b0), k, np.full(k.shape[0], e0), refine=refine))
+    V = value_function(sol) if V is None else V
     pts = jnp.stack([jnp.full(np.shape(k1), b0), jnp.asarray(k1, float)], axis=1)
-    return np.asarray(_interp_at(g, jnp.asarray(V), pts, g.R.shape[0] // 2))  # jitted: eager ops compile one by one
+    return np.asarray(_interp_at(g, jnp.asarray(V), pts, e0))  # jitted: eager ops compile one by one
 
 
-def welfare_gains(planner: CESolution, ce: CESolution, b0: float, k1) -> np.ndarray:
-    """Lambda_r = (V_SP / V_CE)^{1/(1-gamma)} - 1 at the regions' base states (module docstring)."""
+def welfare_gains(planner: CESolution, ce: CESolution, b0: float, k1, refine: int = REFINE) -> np.ndarray:
+    """Lambda_r = (V_SP / V_CE)^{1/(1-gamma)} - 1 at the regions' base states (module docstring; ``value_at``)."""
     g = float(ce.params.gamma)
-    return (value_at(planner, b0, k1) / value_at(ce, b0, k1)) ** (1.0 / (1.0 - g)) - 1.0
+    return (value_at(planner, b0, k1, refine=refine) / value_at(ce, b0, k1, refine=refine)) ** (1.0 / (1.0 - g)) - 1.0
 
 
 def ergodic_bond(ce: CESolution, key, n: int = 400, T: int = 300) -> float:
@@ -246,7 +257,7 @@ def run_experiment(regions: Regions1950, spec: ExperimentSpec = ExperimentSpec()
     if sp is not None:
         check_inside(sp, b0, regions.k1, "planner (welfare at the 1950 states)")
         ce_sp = getattr(sp, "ce", None)  # the CE on the planner's grid (a PlannerSolution keeps its start's CE)
-        welfare = welfare_gains(sp, ce if ce_sp is None else ce_sp, b0, regions.k1)
+        welfare = welfare_gains(sp, ce if ce_sp is None else ce_sp, b0, regions.k1, refine=spec.welfare_refine)
         say(f"  welfare gains at the 1950 states: mean {100 * welfare.mean():.4f}%, "
             f"[{100 * welfare.min():.4f}%, {100 * welfare.max():.4f}%]")
     key = jax.random.PRNGKey(spec.seed + 2)

@@ -74,7 +74,9 @@ def constructed(p, lam: float) -> CESolution:
 def result(regions):
     p, pf = default_params(2), default_params(2, constrained=False)
     econ = (constructed(p, 0.3), constructed(pf, 0.6), constructed(p, 0.15))  # the third plays the planner
-    spec = ExperimentSpec(grid=SPEC, n_years=20, irf_draws=0, b0=-0.037, planner=True)  # IRFs: the CLI test
+    # IRFs: the CLI test; welfare_refine=1: the grid's own policy evaluation, which the NumPy re-derivation below
+    # checks (the refined evaluation is checked against an exact series in tests/dynamic/test_welfare_value.py)
+    spec = ExperimentSpec(grid=SPEC, n_years=20, irf_draws=0, b0=-0.037, planner=True, welfare_refine=1)
     return run_experiment(regions, spec, say=None, economies=econ)
 
 
@@ -196,8 +198,9 @@ def test_welfare_gains_equal_numpy_policy_evaluation(result):
     lam_np = (V_numpy(res.planner, 0.15) / V_numpy(res.ce, 0.3)) ** (1 / (1 - gam)) - 1
     np.testing.assert_allclose(res.welfare, lam_np, rtol=1e-8, atol=1e-11)
     assert np.ptp(res.welfare) > 0  # regions differ by their 1950 state
-    same = welfare_gains(res.ce, res.ce, res.b0, res.regions.k1)
-    assert np.max(np.abs(same)) < 1e-14  # planner = CE: no gain
+    for refine in (1, 4):
+        same = welfare_gains(res.ce, res.ce, res.b0, res.regions.k1, refine=refine)
+        assert np.max(np.abs(same)) < 1e-14  # planner = CE: no gain
 
 
 @pytest.mark.slow  # the module fixture: ~15-60 s of compiles (simulation, policy evaluation)
