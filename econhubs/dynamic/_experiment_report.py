@@ -185,7 +185,10 @@ def write_outputs(res: ExperimentResult, out_dir, *, command: str = "econhubs tr
             (d / "welfare.md").write_text(to_markdown(
                 welfare_frame(res), floatfmt=".4f", title=f"Welfare gains in 1950 ({label} regions)",
                 notes=f"Planner and CE both on the planner's grid: {g['planner']}; 1950 states b = {res.b0:.4f}, "
-                      "k_1 = the dominant industry's 1950 income share."))
+                      "k_1 = the dominant industry's 1950 income share. Lambda = (V_SP / V_CE)^(1/(1-gamma)) - 1, "
+                      + ("each V by the grid's own policy evaluation." if res.spec.welfare_refine == 1 else
+                         f"each V the value of the allocation by policy evaluation on a grid {res.spec.welfare_refine} "
+                         "times finer (docs/tradeoff_experiment.md).")))
             plot_welfare(res, d / "welfare_gains.png")
         else:
             (d / "welfare.md").write_text("Planner not solved: no welfare gains.\n")
