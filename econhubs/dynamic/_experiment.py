@@ -43,7 +43,7 @@ from ._irf import impulse_response
 from ._params import default_params
 from ._simulate import simulate
 from ._solution import CESolution
-from ._welfare import REFINE, value_function
+from ._welfare import REFINE, consumption_equivalent, value_function
 from ._welfare_value import allocation_value
 
 SLIDES = {"coefficient": -0.233, "friction_share": 0.56, "welfare_lo": 0.012, "welfare_hi": 0.022}
@@ -158,26 +158,25 @@ def _interp_at(grid, V, pts, e0: int):
     return jax.vmap(lambda x: table(x)[e0, 0])(pts)
 
 
-def value_at(sol: CESolution, b0: float, k1, V=None, refine: int = REFINE) -> np.ndarray:
+def value_at(sol: CESolution, b0: float, k1, refine: int = REFINE) -> np.ndarray:
     """V of ``sol``'s allocation at the base states (b0, k1_r, middle exogenous node): refine > 1 (default) the
     value of the allocation ``simulate`` follows (``allocation_value``: policy evaluation on a grid ``refine`` times
     finer; the grid's own evaluation is off by up to 23% in V on the 108-state I = 2 grid, docs
     /tradeoff_experiment.md, "Checking the I = 2 welfare gain and taxes"); refine=1: the grid's own policy
-    evaluation (``value_function``, or ``V`` on the grid when given) interpolated at the states."""
+    evaluation (``value_function``) interpolated at the states."""
     g = sol.grid
     e0 = g.R.shape[0] // 2
-    if refine != 1 and V is None:
+    if refine != 1:
         k = np.asarray(k1, float).reshape(-1, 1)
         return np.asarray(allocation_value(sol, np.full(k.shape[0], b0), k, np.full(k.shape[0], e0), refine=refine))
-    V = value_function(sol) if V is None else V
     pts = jnp.stack([jnp.full(np.shape(k1), b0), jnp.asarray(k1, float)], axis=1)
-    return np.asarray(_interp_at(g, jnp.asarray(V), pts, e0))  # jitted: eager ops compile one by one
+    return np.asarray(_interp_at(g, jnp.asarray(value_function(sol)), pts, e0))  # jitted: eager ops compile one by one
 
 
 def welfare_gains(planner: CESolution, ce: CESolution, b0: float, k1, refine: int = REFINE) -> np.ndarray:
     """Lambda_r = (V_SP / V_CE)^{1/(1-gamma)} - 1 at the regions' base states (module docstring; ``value_at``)."""
-    g = float(ce.params.gamma)
-    return (value_at(planner, b0, k1, refine=refine) / value_at(ce, b0, k1, refine=refine)) ** (1.0 / (1.0 - g)) - 1.0
+    return consumption_equivalent(value_at(planner, b0, k1, refine), value_at(ce, b0, k1, refine),
+                                  float(ce.params.gamma))
 
 
 def ergodic_bond(ce: CESolution, key, n: int = 400, T: int = 300) -> float:

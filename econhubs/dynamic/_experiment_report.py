@@ -136,17 +136,18 @@ def region_frame(res: ExperimentResult) -> pd.DataFrame:
 def readme(res: ExperimentResult, files=()) -> str:
     r, c = res.regions, res.coef
     tag = "SYNTHETIC regions (not data)" if r.synthetic else f"regions from {r.panel.meta.get('source', 'a panel')}"
+    g, planner_grid = grids(res), ""
+    if res.planner is not None:
+        own = " (its own grid: the planner is not simulated; docs/tradeoff_experiment.md)"
+        planner_grid = (f"; planner (welfare gains, planner vs CE policies and IRFs, each against the CE solved on the "
+                        f"same grid) {g['planner']}" + (own if res.spec.own_planner_grid else ""))
     lines = [f"# Specialization trade-off experiment: {len(r)} {tag}", "",
              f"- model: I = 2 (industry 1 = the region's dominant 1950 industry, 2 = the rest), default calibration "
              f"(theta = {float(res.ce.params.theta):g}); grid {res.spec.grid.n_points(2)} states; "
              f"b_1950 = {res.b0:.4f}; {res.spec.n_years} years of SYNTHETIC common industry shocks "
              f"(seed {res.spec.seed})",
-             f"- grids: CE (trade-off coefficient, friction share, CE IRF) {grids(res)['CE']}; CE without the "
-             f"constraint {grids(res)['free']}"
-             + (f"; planner (welfare gains, planner vs CE policies and IRFs, each against the CE solved on the same "
-                f"grid) {grids(res)['planner']}" + (" (its own grid: the planner is not simulated; "
-                                                   "docs/tradeoff_experiment.md)" if res.spec.own_planner_grid else "")
-                if res.planner is not None else ""),
+             f"- grids: CE (trade-off coefficient, friction share, CE IRF) {g['CE']}; CE without the "
+             f"constraint {g['free']}" + planner_grid,
              f"- trade-off coefficient (growth on 1950 Gini, Fact 1 controls): model {c['CE']:.4f} vs data "
              f"{SLIDES['coefficient']} (slides)" + (f", {c['data']:.4f} ({r.label} panel)" if "data" in c else ""),
              f"- friction share 1 - beta(no constraint)/beta(CE) = {100 * res.friction_share:.1f}% (slides: 56%)"]

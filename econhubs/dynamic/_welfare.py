@@ -65,6 +65,11 @@ def value_function(sol: CESolution, *, refine: int = 1, tol: float = 1e-13, max_
     return V.reshape(sol.c.shape)
 
 
+def consumption_equivalent(V_sp, V_ce, gamma):
+    """Lambda = (V_SP / V_CE)^{1/(1-gamma)} - 1 from the two allocations' values at the same states."""
+    return (V_sp / V_ce) ** (1.0 / (1.0 - gamma)) - 1.0
+
+
 def _same_grid(planner, ce):
     if planner.grid.b.shape != ce.grid.b.shape or not np.allclose(planner.grid.b, ce.grid.b):
         raise ValueError("planner, ce: need the same grid (solve the planner with ce=...)")
@@ -76,9 +81,8 @@ def welfare_gain(planner: PlannerSolution, ce: CESolution | None = None, *, refi
     values' policy evaluation (``value_function``; 1 = the grid's own, inaccurate on coarse grids)."""
     ce = planner.ce if ce is None else ce
     _same_grid(planner, ce)
-    g = planner.params.gamma
     V_sp, V_ce = value_function(planner, refine=refine), value_function(ce, refine=refine)
-    return (V_sp / V_ce) ** (1.0 / (1.0 - g)) - 1.0
+    return consumption_equivalent(V_sp, V_ce, planner.params.gamma)
 
 
 def ergodic_welfare_gain(planner: PlannerSolution, key, ce: CESolution | None = None, *, n_regions: int = 2000,
@@ -92,9 +96,8 @@ def ergodic_welfare_gain(planner: PlannerSolution, key, ce: CESolution | None = 
     sim = simulate(ce, key, n_regions=n_regions, T=T)
     b, k, e = sim["b"][:, -1], sim["k"][:, -1, :-1], sim["e"][:, -1]
     if refine != 1:
-        g = planner.params.gamma
         V_sp, V_ce = (allocation_value(s, b, k, e, refine=refine) for s in (planner, ce))
-        at = (V_sp / V_ce) ** (1.0 / (1.0 - g)) - 1.0
+        at = consumption_equivalent(V_sp, V_ce, planner.params.gamma)
         return float(jnp.mean(at)), at
     table = ce.grid.policy_table(welfare_gain(planner, ce, refine=1).reshape(-1, 1))
     at = jax.vmap(lambda bb, kk, ee: table(jnp.concatenate([bb[None], kk]))[ee, 0])(b, k, e)
